@@ -1,0 +1,17 @@
+// ==UserScript==
+// @name         any example: pageInfo
+// @namespace    https://github.com/any
+// @description  Adds __any__.pageInfo, which waits `delay` ms and describes the page.
+// @match        *://*/*
+// @grant        none
+// @run-at       document-start
+// ==/UserScript==
+
+// Methods live on globalThis.__any__ in the page's own world. Keep whatever other scripts
+// registered there, and add ours.
+globalThis.__any__ = globalThis.__any__ || {};
+
+globalThis.__any__.pageInfo = async ({ delay = 500 } = {}) => {
+  await new Promise((resolve) => setTimeout(resolve, delay));
+  return { title: document.title, url: location.href, readyState: document.readyState };
+};

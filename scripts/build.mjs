@@ -1,0 +1,39 @@
+// Builds dist/: the Node side with tsc (modules + type declarations for `import ... from 'any'`),
+// and the extension with esbuild into dist/extension, a folder Chrome loads unpacked.
+// Runs on `npm ci` (the `prepare` script), so a fresh clone is ready to use.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const root = new URL('../', import.meta.url).pathname;
+const dist = `${root}dist`;
+const extensionOut = `${dist}/extension`;
+
+rmSync(dist, { recursive: true, force: true });
+
+execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`], { stdio: 'inherit' });
+chmodSync(`${dist}/cli/main.js`, 0o755);
+
+// settings.js stays a file of its own, so `any launch --port N` can write a copy naming N.
+const settingsStaysExternal = {
+  name: 'settings-external',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /\/settings\.js$/ }, () => ({ path: './settings.js', external: true }));
+  },
+};
+
+const common = {
+  bundle: true,
+  target: 'chrome120',
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+await Promise.all([
+  build({ ...common, entryPoints: ['src/extension/background/index.ts'], outfile: `${extensionOut}/background.js`, format: 'esm', plugins: [settingsStaysExternal] }),
+  build({ ...common, entryPoints: ['src/extension/settings.ts'], outfile: `${extensionOut}/settings.js`, format: 'esm' }),
+  build({ ...common, entryPoints: ['src/extension/isolated/content.ts'], outfile: `${extensionOut}/content.js`, format: 'iife' }),
+  build({ ...common, entryPoints: ['src/extension/main/bridge.ts'], outfile: `${extensionOut}/bridge.js`, format: 'iife' }),
+]);
+mkdirSync(extensionOut, { recursive: true });
+copyFileSync(`${root}src/extension/manifest.json`, `${extensionOut}/manifest.json`);

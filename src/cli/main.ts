@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * The `any` command line: call page methods, run the server, launch a managed browser.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { callCommand } from './commands/call.js';
+import { extensionCommand } from './commands/extension.js';
+import { launchCommand } from './commands/launch.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
+import { stopCommand } from './commands/stop.js';
+
+const program = new Command('any')
+  .description('Call named methods inside the web pages of a real browser.')
+  .version(VERSION)
+  .addCommand(callCommand)
+  .addCommand(launchCommand)
+  .addCommand(serveCommand)
+  .addCommand(stopCommand)
+  .addCommand(statusCommand)
+  .addCommand(extensionCommand)
+  .showHelpAfterError('(add --help for usage)');
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`any: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

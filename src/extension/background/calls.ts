@@ -1,0 +1,87 @@
+/**
+ * Calls the worker is running: from the server's `call` to exactly one `result` back.
+ * Calls run concurrently, also in the same tab; each ends once, whichever comes first:
+ * the page's answer, the server's cancel, its tab going away, or its own deadline.
+ */
+import { CallFailure, errorShape, PROTOCOL_VERSION, type ErrorShape, type PageResult, type ServerCall } from '../../protocol/index.js';
+import { send } from './connection.js';
+import { tabForPage, type LinkedTab } from './tabs.js';
+
+/** The server cancels a call at its deadline; this backstop only frees calls whose cancel was lost. */
+const DEADLINE_BACKSTOP_MS = 1_000;
+
+interface RunningCall {
+  readonly call: ServerCall;
+  readonly abort: AbortController;
+  readonly backstop: ReturnType<typeof setTimeout>;
+  tab?: LinkedTab;
+}
+
+const runningCalls = new Map<string, RunningCall>();
+
+export async function startCall(call: ServerCall): Promise<void> {
+  if (runningCalls.has(call.id)) return;
+  const running: RunningCall = {
+    call,
+    abort: new AbortController(),
+    backstop: setTimeout(() => finish(call.id, {
+      error: errorShape('TIMEOUT', `__any__.${call.method} on ${call.page} did not answer within ${call.timeout} ms.`),
+    }), call.timeout + DEADLINE_BACKSTOP_MS),
+  };
+  runningCalls.set(call.id, running);
+  try {
+    const tab = await tabForPage(call.page, running.abort.signal);
+    if (runningCalls.get(call.id) !== running) return; // cancelled while the tab opened
+    running.tab = tab;
+    tab.lastUsed = Date.now();
+    tab.callIds.add(call.id);
+    tab.send({ type: 'call', id: call.id, method: call.method, params: call.params });
+  } catch (error) {
+    finish(call.id, { error: toErrorShape(error, call) });
+  }
+}
+
+/** The page answered. Only the tab that holds the call may answer it. */
+export function onPageResult(tab: LinkedTab, result: PageResult): void {
+  if (runningCalls.get(result.id)?.tab !== tab) return;
+  finish(result.id, 'json' in result ? { json: result.json } : { error: result.error });
+}
+
+/** The server gave up on the call (timeout or its caller cancelled): tell the page, answer once. */
+export function cancelCall(id: string, reason: 'TIMEOUT' | 'CANCELLED'): void {
+  const running = runningCalls.get(id);
+  if (!running) return;
+  running.tab?.send({ type: 'cancel', id, reason });
+  finish(id, { error: errorShape(reason, `The server ${reason === 'TIMEOUT' ? 'timed out' : 'cancelled'} the call.`) });
+}
+
+export function onTabGone(tab: LinkedTab, reason: 'closed' | 'navigated'): void {
+  for (const id of [...tab.callIds]) {
+    const call = runningCalls.get(id)?.call;
+    if (!call) continue;
+    finish(id, {
+      error: errorShape('TAB_CLOSED', reason === 'closed'
+        ? `The tab running __any__.${call.method} on ${call.page} was closed before the method answered.`
+        : `The tab running __any__.${call.method} on ${call.page} navigated away or reloaded before the method answered.`),
+    });
+  }
+}
+
+function finish(id: string, outcome: { json: string } | { error: ErrorShape }): void {
+  const running = runningCalls.get(id);
+  if (!running) return;
+  runningCalls.delete(id);
+  clearTimeout(running.backstop);
+  running.abort.abort();
+  running.tab?.callIds.delete(id);
+  // The page already produced JSON text: splice it in rather than parse and re-encode it.
+  send('json' in outcome
+    ? `{"v":${PROTOCOL_VERSION},"type":"result","id":${JSON.stringify(id)},"result":${outcome.json}}`
+    : JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, error: outcome.error }));
+}
+
+function toErrorShape(error: unknown, call: ServerCall): ErrorShape {
+  if (error instanceof CallFailure) return error.shape;
+  const message = error instanceof Error ? error.message : String(error);
+  return errorShape('TAB_FAILED', `Could not open a tab for ${call.page}: ${message}`);
+}

@@ -1,0 +1,29 @@
+/**
+ * The service worker's entry point. MV3 only delivers events to listeners registered during
+ * the worker's first turn, so everything is wired here, synchronously, at the top level.
+ */
+import { cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
+import { ensureConnected, onMessageFromServer } from './connection.js';
+import { startTabRegistry } from './tabs.js';
+
+/** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
+const RECONNECT_ALARM = 'any-reconnect';
+
+onMessageFromServer((message) => {
+  if (message.type === 'call') void startCall(message);
+  else if (message.type === 'cancel') cancelCall(message.id, message.reason);
+  // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
+});
+
+startTabRegistry({ onResult: onPageResult, onTabGone });
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === RECONNECT_ALARM) ensureConnected();
+});
+chrome.runtime.onStartup.addListener(ensureConnected);
+chrome.runtime.onInstalled.addListener(ensureConnected);
+
+void chrome.alarms.get(RECONNECT_ALARM).then((alarm) => {
+  if (!alarm) void chrome.alarms.create(RECONNECT_ALARM, { periodInMinutes: 0.5 });
+});
+ensureConnected();

@@ -1,0 +1,76 @@
+/**
+ * The content script (ISOLATED world): relays calls from the background worker's port to the
+ * page bridge and results back. It never runs page code and never navigates. It says `ready`
+ * only once the bridge channel is open, so the worker never sends a call the page can't get.
+ */
+import {
+  BackgroundToContent,
+  CONTENT_PORT_NAME,
+  PageToContent,
+  parse,
+  type ContentToBackground,
+  type ContentToPage,
+} from '../../protocol/messages.js';
+import { openBridgeChannel } from '../bridge-channel.js';
+
+/** After the worker restarts (its ports all close), reconnect soon, which also wakes it. */
+const RECONNECT_DELAY_MS = 250;
+/** Set on this isolated world's global, so that a second injection into the same tab reuses the first. */
+const INSTANCE = Symbol.for('any.contentScript');
+
+interface ContentScript {
+  connect(): void;
+}
+
+const existing = (globalThis as Record<symbol, ContentScript | undefined>)[INSTANCE];
+if (existing) existing.connect();
+else (globalThis as Record<symbol, ContentScript>)[INSTANCE] = startContentScript();
+
+function startContentScript(): ContentScript {
+  let port: chrome.runtime.Port | undefined;
+  let bridgeOpen = false;
+
+  const toPage = (message: ContentToPage) => bridge.send(JSON.stringify(message));
+  const toBackground = (message: ContentToBackground) => port?.postMessage(message);
+
+  const fromBackground = (raw: unknown) => {
+    const parsed = parse(BackgroundToContent, raw);
+    if (!parsed.ok) return console.warn(`any: ignored an invalid message from the background: ${parsed.problem}`);
+    const message = parsed.value;
+    if (message.type === 'call') {
+      toPage({ type: 'call', id: message.id, method: message.method, paramsJson: JSON.stringify(message.params) });
+    } else {
+      toPage(message);
+    }
+  };
+
+  const fromPage = (text: string) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const parsed = parse(PageToContent, raw);
+    if (parsed.ok) toBackground(parsed.value);
+    else console.warn(`any: ignored an invalid message from the page bridge: ${parsed.problem}`);
+  };
+
+  const connect = () => {
+    if (port || !bridgeOpen || !chrome.runtime?.id) return; // already connected, or the extension was unloaded
+    port = chrome.runtime.connect({ name: CONTENT_PORT_NAME });
+    port.onMessage.addListener(fromBackground);
+    port.onDisconnect.addListener(() => {
+      port = undefined;
+      setTimeout(connect, RECONNECT_DELAY_MS);
+    });
+    toBackground({ type: 'ready', url: location.href });
+  };
+
+  const bridge = openBridgeChannel('content', fromPage, () => {
+    bridgeOpen = true;
+    connect();
+  });
+
+  return { connect };
+}

@@ -1,0 +1,139 @@
+/**
+ * Starts and stops a Chromium process. No DevTools connection and no remote-debugging port:
+ * a DevTools session keeps MV3 service workers alive and so hides the bugs users hit
+ * (FACTS.md), and a debugging port would hand the browser to any local process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+
+/** Tried in order when no --browser is given: Debian's chromium first. */
+const BROWSER_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/snap/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/opt/google/chrome/chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+
+/**
+ * Flags for a quiet, self-contained browser. Without the background-networking ones Chromium
+ * keeps opening connections to Google services, which a closed network refuses by the dozen.
+ */
+const QUIET_FLAGS = [
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--disable-default-apps',
+  '--password-store=basic',
+  '--use-mock-keychain',
+];
+
+export interface ChromiumOptions {
+  executable?: string;
+  headless: boolean;
+  profileDir: string;
+  extensionDirs: string[];
+  extraArgs?: string[];
+  startUrl?: string;
+}
+
+export interface ChromiumProcess {
+  readonly pid: number;
+  readonly executable: string;
+  /** Resolves with the exit code (null when killed by a signal) once the browser has exited. */
+  readonly exited: Promise<number | null>;
+  /** The last lines Chromium wrote to stderr, for error messages. */
+  recentOutput(): string;
+  /** Stops the browser and all its child processes; resolves once they are gone. */
+  stop(): Promise<void>;
+}
+
+/** The browser to run: `explicit` (a path, or a command name spawn finds on PATH) or the first installed candidate. */
+export function findBrowser(explicit?: string): string {
+  if (explicit) {
+    if (explicit.includes('/') && !isExecutable(explicit)) {
+      throw new Error(`No browser at "${explicit}": --browser must name a Chromium or Chrome executable.`);
+    }
+    return explicit;
+  }
+  const found = BROWSER_CANDIDATES.find(isExecutable);
+  if (found) return found;
+  throw new Error(
+    `No Chromium found (looked at ${BROWSER_CANDIDATES.slice(0, 4).join(', ')}, …). Install it ` +
+    '(Debian/Ubuntu: `sudo apt-get install -y chromium`) or name one with --browser <path>.');
+}
+
+export function startChromium(options: ChromiumOptions): ChromiumProcess {
+  const executable = findBrowser(options.executable);
+  const args = [
+    ...QUIET_FLAGS,
+    `--user-data-dir=${options.profileDir}`,
+    `--disable-extensions-except=${options.extensionDirs.join(',')}`,
+    `--load-extension=${options.extensionDirs.join(',')}`,
+    ...(options.headless ? ['--headless', '--disable-gpu'] : []),
+    // Chromium refuses to start as root with its sandbox on (containers, CI).
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    ...(options.extraArgs ?? []),
+    options.startUrl ?? 'about:blank',
+  ];
+  // Its own process group, so that stop() also ends the renderer and utility processes.
+  const child = spawn(executable, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const output: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.push(...chunk.split('\n').filter(Boolean));
+    if (output.length > 40) output.splice(0, output.length - 40);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (error) => {
+      output.push(`could not start ${executable}: ${error.message}`);
+      resolve(-1);
+    });
+  });
+  // If this Node process exits without stop(), take the browser with it rather than orphan it.
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  exited.then(() => process.off('exit', killOnExit));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    pid: child.pid ?? -1,
+    executable,
+    exited,
+    recentOutput: () => output.join('\n'),
+    stop() {
+      stopping ??= (async () => {
+        killGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+        killGroup(child, 'SIGKILL'); // stragglers of the group, if any
+      })();
+      return stopping;
+    },
+  };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The managed browser: Chromium with a fresh temporary profile, the any extension (pointed at
+ * the server's port) and the user's userscripts. Closing it removes every file it made.
+ */
+import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { DEFAULT_PORT } from '../protocol/index.js';
+import { builtExtensionDir } from '../paths.js';
+import { startChromium } from './chromium.js';
+import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript } from './userscripts-extension.js';
+
+export interface LaunchOptions {
+  /** The any server port the extension connects to. */
+  port?: number;
+  headless?: boolean;
+  /** A folder of `*.user.js` files, or one such file. */
+  userscripts?: string;
+  /** Chromium or Chrome executable; Debian's /usr/bin/chromium by default. */
+  browser?: string;
+  /** More Chromium command-line flags. */
+  browserArgs?: string[];
+}
+
+export interface ManagedBrowser {
+  readonly pid: number;
+  readonly executable: string;
+  readonly extensionId: string;
+  readonly userscripts: LoadedUserscript[];
+  /** Resolves when the browser process has exited, by close() or on its own. */
+  readonly exited: Promise<number | null>;
+  recentOutput(): string;
+  /** Stops the browser and removes its temporary profile. */
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<ManagedBrowser> {
+  const port = options.port ?? DEFAULT_PORT;
+  const workDir = mkdtempSync(join(tmpdir(), 'any-browser-'));
+  const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  try {
+    const extensionDir = join(workDir, 'extension');
+    cpSync(builtExtensionDir(), extensionDir, { recursive: true });
+    writeFileSync(join(extensionDir, 'settings.js'), `export const SERVER_PORT = ${port};\n`);
+
+    const extensionDirs = [extensionDir];
+    let userscripts: LoadedUserscript[] = [];
+    if (options.userscripts) {
+      const files = statSync(options.userscripts).isDirectory() ? findUserscripts(options.userscripts) : [options.userscripts];
+      const userscriptsDir = join(workDir, 'userscripts');
+      userscripts = writeUserscriptsExtension(files, userscriptsDir);
+      if (userscripts.length) extensionDirs.push(userscriptsDir);
+    }
+
+    const chromium = startChromium({
+      executable: options.browser,
+      headless: options.headless ?? false,
+      profileDir: join(workDir, 'profile'),
+      extensionDirs,
+      extraArgs: options.browserArgs,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      pid: chromium.pid,
+      executable: chromium.executable,
+      extensionId: PINNED_EXTENSION_ID,
+      userscripts,
+      exited: chromium.exited,
+      recentOutput: chromium.recentOutput,
+      close() {
+        closing ??= chromium.stop().then(removeWorkDir);
+        return closing;
+      },
+    };
+  } catch (error) {
+    removeWorkDir();
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Where the built pieces live. Node code runs from dist/ (the build) or from src/ (tests under
+ * tsx); either way the runnable CLI and the loadable extension are the ones in dist/.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The package root: the folder holding package.json, one level above src/ and dist/. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
+
+export const CLI_ENTRY = `${PACKAGE_ROOT}/dist/cli/main.js`;
+
+/** The built, loadable extension folder. */
+export function builtExtensionDir(): string {
+  const dir = `${PACKAGE_ROOT}/dist/extension`;
+  if (!existsSync(`${dir}/background.js`)) {
+    throw new Error(`The any extension has not been built yet: run \`npm run build\` in ${PACKAGE_ROOT}.`);
+  }
+  return dir;
+}

@@ -1,0 +1,245 @@
+/**
+ * The one definition of every message `any` sends, at every boundary:
+ *
+ *   client ──HTTP──▶ server ──WebSocket──▶ background ──port──▶ content ──DOM event──▶ page bridge
+ *
+ * Each boundary has one schema per direction, named after it (`ServerToExtension`,
+ * `ExtensionToServer`, …). Message types differ by direction (`call` goes down, `result`
+ * comes up), so no side can mistake its own message for an answer. Every message carries
+ * `v: 1` and the `id` of the call it belongs to; each `call` is answered by exactly one `result`.
+ *
+ * The receiving side of every boundary validates with these schemas; nothing is trusted.
+ */
+import * as v from 'valibot';
+import { ERROR_CODE_LIST } from './errors.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** The port the server listens on and the extension connects to, unless told otherwise. */
+export const DEFAULT_PORT = 8765;
+
+/** Calls may run this long at most; the default when a caller names none. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+export const MAX_CALL_TIMEOUT_MS = 60 * 60_000;
+
+// ── building blocks ────────────────────────────────────────────────────────────
+
+const Version = v.literal(PROTOCOL_VERSION, 'v must be 1 (the protocol version)');
+const Id = v.pipe(v.string('id must be a string'), v.minLength(1, 'id must not be empty'), v.maxLength(128, 'id is longer than 128 characters'));
+
+/** An absolute http: or https: URL; anything else (javascript:, file:, chrome:, relative) is refused. */
+export const PageUrl = v.pipe(
+  v.string('page must be a string: the absolute http(s) URL to run in'),
+  v.maxLength(8192, 'page is longer than 8192 characters'),
+  v.check(isHttpUrl, 'page must be an absolute http: or https: URL, such as "https://example.com/"'),
+);
+
+export const MethodName = v.pipe(
+  v.string('method must be a string: the name of a function on globalThis.__any__'),
+  v.minLength(1, 'method must not be empty'),
+  v.maxLength(256, 'method is longer than 256 characters'),
+);
+
+/** A method's single argument: a plain JSON object (never an array or null). */
+export const Params = v.custom<Record<string, unknown>>(isPlainObject, 'params must be a JSON object, such as {} or {"prompt": "hi"}');
+
+export const Timeout = v.pipe(
+  v.number('timeout must be a number of milliseconds'),
+  v.integer('timeout must be a whole number of milliseconds'),
+  v.minValue(1, 'timeout must be at least 1 ms'),
+  v.maxValue(MAX_CALL_TIMEOUT_MS, `timeout must be at most ${MAX_CALL_TIMEOUT_MS} ms (one hour)`),
+);
+
+export const ErrorPayload = v.object({
+  name: v.pipe(v.string(), v.maxLength(256)),
+  message: v.string(),
+  code: v.picklist(ERROR_CODE_LIST),
+  stack: v.optional(v.string()),
+  methods: v.optional(v.array(v.string())),
+});
+
+// ── HTTP: client → server ──────────────────────────────────────────────────────
+
+/** `POST /call` body. Unknown fields are refused so that typos do not pass silently. */
+export const CallRequest = v.strictObject({
+  page: PageUrl,
+  method: MethodName,
+  params: v.optional(Params),
+  timeout: v.optional(Timeout),
+});
+export type CallRequest = v.InferOutput<typeof CallRequest>;
+
+/** `POST /call` answer: 200 with `result`, or a 4xx/5xx status with `error`. */
+export const CallResponse = v.union([
+  v.strictObject({ v: Version, id: v.string(), result: v.unknown() }),
+  v.strictObject({ v: Version, id: v.nullable(v.string()), error: ErrorPayload }),
+]);
+export type CallResponse = v.InferOutput<typeof CallResponse>;
+
+export const BrowserInfo = v.object({
+  workerId: v.string(),
+  extensionVersion: v.string(),
+  userAgent: v.string(),
+  connectedAt: v.string(),
+});
+export type BrowserInfo = v.InferOutput<typeof BrowserInfo>;
+
+/** `GET /health` answer. */
+export const Health = v.object({
+  ok: v.literal(true),
+  v: Version,
+  service: v.literal('any'),
+  version: v.string(),
+  pid: v.number(),
+  port: v.number(),
+  extension: v.boolean(),
+  browsers: v.array(BrowserInfo),
+  callsInFlight: v.number(),
+});
+export type Health = v.InferOutput<typeof Health>;
+
+// ── WebSocket: server ⇄ extension background ───────────────────────────────────
+
+const ServerCall = v.strictObject({
+  v: Version,
+  type: v.literal('call'),
+  id: Id,
+  page: PageUrl,
+  method: MethodName,
+  params: Params,
+  timeout: Timeout,
+});
+/** The caller gave up (timeout, cancel): stop working on call `id`. Its `result` is still sent. */
+const ServerCancel = v.strictObject({ v: Version, type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
+const ServerPong = v.strictObject({ v: Version, type: v.literal('pong'), id: Id });
+const ServerWelcome = v.strictObject({ v: Version, type: v.literal('welcome'), id: Id, serverVersion: v.string() });
+
+export const ServerToExtension = v.variant('type', [ServerCall, ServerCancel, ServerPong, ServerWelcome]);
+export type ServerToExtension = v.InferOutput<typeof ServerToExtension>;
+export type ServerCall = v.InferOutput<typeof ServerCall>;
+
+/** First message on every connection; `workerId` is fresh per service-worker life. */
+const ExtensionHello = v.strictObject({
+  v: Version,
+  type: v.literal('hello'),
+  id: Id,
+  workerId: Id,
+  extensionVersion: v.string(),
+  userAgent: v.string(),
+});
+/** Keep-alive: a message every 20 s keeps an MV3 service worker from being stopped. */
+const ExtensionPing = v.strictObject({ v: Version, type: v.literal('ping'), id: Id });
+const ExtensionResult = v.union([
+  v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.unknown() }),
+  v.strictObject({ v: Version, type: v.literal('result'), id: Id, error: ErrorPayload }),
+]);
+
+export const ExtensionToServer = v.union([ExtensionHello, ExtensionPing, ExtensionResult]);
+export type ExtensionToServer = v.InferOutput<typeof ExtensionToServer>;
+export type ExtensionResult = v.InferOutput<typeof ExtensionResult>;
+
+// ── extension messaging: background ⇄ content script (one port per tab) ────────
+
+const BackgroundCall = v.strictObject({ type: v.literal('call'), id: Id, method: MethodName, params: Params });
+const BackgroundCancel = v.strictObject({ type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
+export const BackgroundToContent = v.variant('type', [BackgroundCall, BackgroundCancel]);
+export type BackgroundToContent = v.InferOutput<typeof BackgroundToContent>;
+
+/**
+ * Results travel from the page to the server as JSON text (`json`), produced once by
+ * `JSON.stringify` in the page; the extension forwards the text without parsing it.
+ */
+const PageResult = v.union([
+  v.strictObject({ type: v.literal('result'), id: Id, json: v.string() }),
+  v.strictObject({ type: v.literal('result'), id: Id, error: ErrorPayload }),
+]);
+export type PageResult = v.InferOutput<typeof PageResult>;
+
+const ContentReady = v.strictObject({ type: v.literal('ready'), url: v.string() });
+export const ContentToBackground = v.union([ContentReady, PageResult]);
+export type ContentToBackground = v.InferOutput<typeof ContentToBackground>;
+
+// ── page bridge: content script (ISOLATED world) ⇄ bridge (MAIN world) ─────────
+
+/** `params` crosses as JSON text so that no object is shared between the two worlds. */
+const ContentCall = v.strictObject({ type: v.literal('call'), id: Id, method: MethodName, paramsJson: v.string() });
+const ContentCancel = v.strictObject({ type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
+export const ContentToPage = v.variant('type', [ContentCall, ContentCancel]);
+export type ContentToPage = v.InferOutput<typeof ContentToPage>;
+
+export const PageToContent = PageResult;
+export type PageToContent = PageResult;
+
+/** The name of the long-lived port each content script opens to the background worker. */
+export const CONTENT_PORT_NAME = 'any-content';
+
+/**
+ * The content script and the bridge share the DOM but no JavaScript objects. At document_start,
+ * before any page script exists, each dispatches this event once, proposing a fresh random
+ * channel; whichever runs first hears the second's proposal, acknowledges it, and from then on
+ * both talk only on event names derived from that channel, which page scripts never learn.
+ */
+export const BRIDGE_HELLO_EVENT = 'any:bridge-hello';
+export const BridgeHello = v.strictObject({
+  role: v.picklist(['content', 'page']),
+  channel: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/)),
+});
+export type BridgeHello = v.InferOutput<typeof BridgeHello>;
+
+export interface BridgeEventNames {
+  toPage: string;
+  toContent: string;
+  /** Answers a hello: "I heard you, your channel is the one we use". */
+  ack: string;
+}
+
+export function bridgeEventNames(channel: string): BridgeEventNames {
+  return { toPage: `any:${channel}:to-page`, toContent: `any:${channel}:to-content`, ack: `any:${channel}:ack` };
+}
+
+// ── validation ────────────────────────────────────────────────────────────────
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** Validates `input` against `schema`; on failure names the field and the rule it broke. */
+export function parse<S extends v.GenericSchema>(schema: S, input: unknown): Parsed<v.InferOutput<S>> {
+  const outcome = v.safeParse(schema, input);
+  if (outcome.success) return { ok: true, value: outcome.output };
+  return { ok: false, problem: describeIssues(outcome.issues) };
+}
+
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  // A union reports one issue per branch; the deepest one usually names the real problem.
+  const issue = deepest(issues);
+  const path = v.getDotPath(issue);
+  const isObjectIssue = issue.type === 'strict_object' || issue.type === 'object';
+  if (isObjectIssue && path && issue.expected === 'never') return `unknown field "${path}"`;
+  if (isObjectIssue && path && issue.received === 'undefined') return `missing field "${path}"`;
+  if (isObjectIssue && !path) return `expected a JSON object, got ${issue.received}`;
+  if (issue.message.startsWith('Invalid') && path) return `${path}: ${issue.message}`;
+  return issue.message;
+}
+
+function deepest(issues: readonly v.BaseIssue<unknown>[]): v.BaseIssue<unknown> {
+  let best = issues[0]!;
+  for (const issue of issues) {
+    const nested = issue.issues?.length ? deepest(issue.issues) : issue;
+    if ((nested.path?.length ?? 0) > (best.path?.length ?? 0)) best = nested;
+  }
+  return best;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

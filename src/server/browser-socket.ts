@@ -1,0 +1,68 @@
+/**
+ * One extension's WebSocket. It becomes a routable browser only after its `hello`;
+ * every frame is validated against the protocol before it reaches the dispatcher.
+ */
+import type { WebSocket } from 'ws';
+import { parse, ExtensionToServer, PROTOCOL_VERSION, type BrowserInfo, type ServerToExtension } from '../protocol/index.js';
+import type { BrowserLink, CallDispatcher } from './dispatcher.js';
+
+const HELLO_TIMEOUT_MS = 5_000;
+
+export interface BrowserSocketContext {
+  dispatcher: CallDispatcher;
+  serverVersion: string;
+  log: (line: string) => void;
+}
+
+export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketContext): void {
+  const { dispatcher, log } = context;
+  let link: BrowserLink | undefined;
+  const send = (message: ServerToExtension) => {
+    if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
+    socket.send(JSON.stringify(message));
+  };
+  const helloTimer = setTimeout(() => socket.close(4000, 'expected a hello message first'), HELLO_TIMEOUT_MS);
+
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return socket.close(1003, 'any speaks JSON text frames only');
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      return log('ignored a WebSocket frame that is not JSON');
+    }
+    const parsed = parse(ExtensionToServer, frame);
+    if (!parsed.ok) {
+      const id = (frame as { id?: unknown } | null)?.id;
+      if (link && typeof id === 'string') dispatcher.receiveInvalid(link, id, parsed.problem);
+      return log(`ignored an invalid message from the extension: ${parsed.problem}`);
+    }
+    const message = parsed.value;
+    if (message.type === 'hello') {
+      if (link) return;
+      clearTimeout(helloTimer);
+      const info: BrowserInfo = {
+        workerId: message.workerId,
+        extensionVersion: message.extensionVersion,
+        userAgent: message.userAgent,
+        connectedAt: new Date().toISOString(),
+      };
+      link = { info, send };
+      send({ v: PROTOCOL_VERSION, type: 'welcome', id: message.id, serverVersion: context.serverVersion });
+      dispatcher.attach(link);
+      log(`browser connected (extension ${info.extensionVersion}, worker ${info.workerId})`);
+    } else if (message.type === 'ping') {
+      send({ v: PROTOCOL_VERSION, type: 'pong', id: message.id });
+    } else if (link) {
+      dispatcher.receive(link, message);
+    }
+  });
+
+  socket.on('close', () => {
+    clearTimeout(helloTimer);
+    if (!link) return;
+    dispatcher.detach(link);
+    log(`browser disconnected (worker ${link.info.workerId})`);
+  });
+  socket.on('error', (error) => log(`browser socket error: ${error.message}`));
+}

@@ -1,0 +1,218 @@
+/**
+ * The server's call table: the only owner of calls in flight and of the browsers that can
+ * run them. Transport-free, so unit tests drive it with a fake link instead of a socket.
+ *
+ * Every call ends exactly once: with the browser's result, or with a structured error when
+ * its deadline passes, its caller cancels, no browser turns up, or its browser goes away and
+ * does not come back within the reconnect grace.
+ */
+import {
+  CallFailure,
+  HOW_TO_CONNECT_A_BROWSER,
+  PROTOCOL_VERSION,
+  type BrowserInfo,
+  type ExtensionResult,
+  type ServerToExtension,
+} from '../protocol/index.js';
+
+/** One connected browser (its extension's WebSocket), as the dispatcher sees it. */
+export interface BrowserLink {
+  readonly info: BrowserInfo;
+  /** Throws if the link can no longer send. */
+  send(message: ServerToExtension): void;
+}
+
+export interface DispatchedCall {
+  id: string;
+  page: string;
+  method: string;
+  params: Record<string, unknown>;
+  timeout: number;
+}
+
+export interface DispatcherOptions {
+  /** How long a call waits for a browser to connect before failing with NO_BROWSER. */
+  browserWaitMs: number;
+  /**
+   * How long calls survive their browser's socket dropping. A service worker that reconnects
+   * within this time (same `workerId`) still delivers their results; otherwise they fail
+   * with DISCONNECTED. Short, so a killed browser is reported in seconds, not at the timeout.
+   */
+  reconnectGraceMs: number;
+  /** Named in error messages so users know which server they reached. */
+  port: number;
+}
+
+interface PendingCall {
+  call: DispatchedCall;
+  /** The service worker running the call; only it may answer, even over a new socket. */
+  workerId: string;
+  /** Its current socket; undefined while the worker is reconnecting. */
+  link: BrowserLink | undefined;
+  resolve: (result: unknown) => void;
+  reject: (failure: CallFailure) => void;
+  deadline: NodeJS.Timeout;
+  grace?: NodeJS.Timeout;
+  stopListening: () => void;
+}
+
+export class CallDispatcher {
+  readonly #options: DispatcherOptions;
+  /** Connected browsers, oldest first; calls go to the newest. */
+  readonly #links: BrowserLink[] = [];
+  readonly #pendingCalls = new Map<string, PendingCall>();
+  readonly #browserWaiters = new Set<(link: BrowserLink | undefined) => void>();
+  #closed = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+  }
+
+  get browsers(): BrowserInfo[] {
+    return this.#links.map((link) => link.info);
+  }
+
+  get callsInFlight(): number {
+    return this.#pendingCalls.size;
+  }
+
+  /** A browser said hello. Calls orphaned by the same worker's previous socket are re-adopted. */
+  attach(link: BrowserLink): void {
+    this.#links.push(link);
+    for (const pending of this.#pendingCalls.values()) {
+      if (!pending.link && pending.workerId === link.info.workerId) {
+        clearTimeout(pending.grace);
+        pending.grace = undefined;
+        pending.link = link;
+      }
+    }
+    for (const wake of this.#browserWaiters) wake(link);
+    this.#browserWaiters.clear();
+  }
+
+  /** A browser's socket closed: its calls wait `reconnectGraceMs` for the same worker to return. */
+  detach(link: BrowserLink): void {
+    const index = this.#links.indexOf(link);
+    if (index >= 0) this.#links.splice(index, 1);
+    for (const pending of this.#pendingCalls.values()) {
+      if (pending.link !== link) continue;
+      pending.link = undefined;
+      pending.grace = setTimeout(() => {
+        this.#fail(pending.call.id, CallFailure.of('DISCONNECTED',
+          `The browser disconnected while ${describe(pending.call)} was running, and did not come back ` +
+          `within ${this.#options.reconnectGraceMs} ms, so its result is lost. ` +
+          'Calls work again once a browser connects (the extension retries every second).'));
+      }, this.#options.reconnectGraceMs);
+    }
+  }
+
+  /** A `result` message arrived from `link`; only the browser that holds the call may answer it. */
+  receive(link: BrowserLink, message: ExtensionResult): void {
+    const pending = this.#pendingCalls.get(message.id);
+    if (!pending || pending.workerId !== link.info.workerId) return;
+    if ('error' in message) this.#fail(message.id, new CallFailure(message.error));
+    else this.#settle(message.id)?.resolve(message.result);
+  }
+
+  /** `link` sent a result for call `id` that broke the protocol: fail that call rather than let it hang. */
+  receiveInvalid(link: BrowserLink, id: string, problem: string): void {
+    const pending = this.#pendingCalls.get(id);
+    if (!pending || pending.workerId !== link.info.workerId) return;
+    this.#fail(id, CallFailure.of('INTERNAL',
+      `The extension answered ${describe(pending.call)} with a malformed message (${problem}). ` +
+      `Reload the extension from the folder printed by \`npx any extension\` so that it matches this server (${link.info.extensionVersion} connected).`));
+  }
+
+  /** Runs `call` in the newest connected browser, waiting for one if none is connected yet. */
+  async dispatch(call: DispatchedCall, signal?: AbortSignal): Promise<unknown> {
+    if (this.#closed) throw CallFailure.of('DISCONNECTED', 'The any server is shutting down; call again to start a new one.');
+    const startedAt = Date.now();
+    const link = this.#links.at(-1) ?? (await this.#waitForBrowser(Math.min(this.#options.browserWaitMs, call.timeout), signal));
+    const timeout = call.timeout - (Date.now() - startedAt);
+    if (timeout <= 0) throw timeoutFailure(call);
+
+    return new Promise<unknown>((resolve, reject) => {
+      const onAbort = () => this.#cancel(call.id, 'CANCELLED', CallFailure.of('CANCELLED', `The caller cancelled ${describe(call)}.`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const pending: PendingCall = {
+        call,
+        workerId: link.info.workerId,
+        link,
+        resolve,
+        reject,
+        deadline: setTimeout(() => this.#cancel(call.id, 'TIMEOUT', timeoutFailure(call)), timeout),
+        stopListening: () => signal?.removeEventListener('abort', onAbort),
+      };
+      this.#pendingCalls.set(call.id, pending);
+      if (signal?.aborted) return onAbort();
+      try {
+        link.send({ v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params, timeout });
+      } catch {
+        this.#fail(call.id, CallFailure.of('DISCONNECTED', `The browser disconnected before ${describe(call)} could be sent; call again.`));
+      }
+    });
+  }
+
+  /** Ends every call and wait: the server is going away. */
+  close(): void {
+    this.#closed = true;
+    for (const id of [...this.#pendingCalls.keys()]) {
+      this.#fail(id, CallFailure.of('DISCONNECTED', 'The any server shut down while the call was running; call again to start a new one.'));
+    }
+    for (const wake of this.#browserWaiters) wake(undefined);
+    this.#browserWaiters.clear();
+  }
+
+  #waitForBrowser(waitMs: number, signal?: AbortSignal): Promise<BrowserLink> {
+    return new Promise((resolve, reject) => {
+      const done = (link: BrowserLink | undefined, failure?: CallFailure) => {
+        clearTimeout(timer);
+        this.#browserWaiters.delete(done);
+        signal?.removeEventListener('abort', onAbort);
+        if (link) resolve(link);
+        else reject(failure ?? CallFailure.of('DISCONNECTED', 'The any server shut down before a browser connected.'));
+      };
+      const onAbort = () => done(undefined, CallFailure.of('CANCELLED', 'The caller cancelled the call while it waited for a browser.'));
+      const timer = setTimeout(() => done(undefined, CallFailure.of('NO_BROWSER',
+        `No browser is connected to the any server on port ${this.#options.port} (waited ${waitMs} ms). ${HOW_TO_CONNECT_A_BROWSER}`)), waitMs);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#browserWaiters.add(done);
+    });
+  }
+
+  /** The caller stopped waiting: answer it now and tell the browser to stop working on the call. */
+  #cancel(id: string, reason: 'TIMEOUT' | 'CANCELLED', failure: CallFailure): void {
+    const link = this.#pendingCalls.get(id)?.link;
+    this.#fail(id, failure);
+    try {
+      link?.send({ v: PROTOCOL_VERSION, type: 'cancel', id, reason });
+    } catch {
+      // The socket is gone; the worker drops its calls when its socket closes.
+    }
+  }
+
+  #fail(id: string, failure: CallFailure): void {
+    this.#settle(id)?.reject(failure);
+  }
+
+  #settle(id: string): PendingCall | undefined {
+    const pending = this.#pendingCalls.get(id);
+    if (!pending) return undefined;
+    this.#pendingCalls.delete(id);
+    clearTimeout(pending.deadline);
+    clearTimeout(pending.grace);
+    pending.stopListening();
+    return pending;
+  }
+}
+
+function describe(call: DispatchedCall): string {
+  return `__any__.${call.method} on ${call.page}`;
+}
+
+function timeoutFailure(call: DispatchedCall): CallFailure {
+  return CallFailure.of('TIMEOUT',
+    `${describe(call)} did not answer within ${call.timeout} ms. If the method needs longer, pass a larger ` +
+    'timeout (the "timeout" field over HTTP, --timeout on the CLI, { timeout } in the client).');
+}

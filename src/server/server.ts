@@ -1,0 +1,123 @@
+/**
+ * The any server: HTTP for callers and one WebSocket (`/ws`) per browser, on one port,
+ * on loopback only. It routes calls and results; it never runs or sends code.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { DEFAULT_PORT } from '../protocol/index.js';
+import { VERSION } from '../version.js';
+import { acceptBrowserSocket } from './browser-socket.js';
+import { CallDispatcher } from './dispatcher.js';
+import { createHttpHandler } from './http-api.js';
+
+export const DEFAULT_BROWSER_WAIT_MS = 10_000;
+export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Results can be larger than requests (a page's DOM, a file); beyond this the socket would close. */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+export interface ServerOptions {
+  /** TCP port on 127.0.0.1 (and ::1 where available). 0 picks a free one. */
+  port?: number;
+  /** How long a call waits for a browser to connect. */
+  browserWaitMs?: number;
+  /** How long calls survive a dropped extension socket, waiting for it to reconnect. */
+  reconnectGraceMs?: number;
+  /** Largest accepted `POST /call` body. */
+  maxBodyBytes?: number;
+  /** Extension IDs whose WebSocket is accepted (Origin `chrome-extension://<id>`); any's own by default. */
+  extensionIds?: readonly string[];
+  log?: (line: string) => void;
+  /** Called after `POST /shutdown` has been answered. */
+  onShutdownRequest?: () => void;
+}
+
+export interface AnyServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dispatcher: CallDispatcher;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<AnyServer> {
+  const log = options.log ?? (() => {});
+  let port = options.port ?? DEFAULT_PORT;
+  const dispatcher = new CallDispatcher({
+    browserWaitMs: options.browserWaitMs ?? DEFAULT_BROWSER_WAIT_MS,
+    reconnectGraceMs: options.reconnectGraceMs ?? DEFAULT_RECONNECT_GRACE_MS,
+    get port() {
+      return port;
+    },
+  });
+  const handler = createHttpHandler({
+    dispatcher,
+    port: () => port,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    serverVersion: VERSION,
+    requestShutdown: () => options.onShutdownRequest?.(),
+    log,
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+  const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
+  const onUpgrade = (request: import('node:http').IncomingMessage, socket: Duplex, head: Buffer) => {
+    const origin = request.headers.origin ?? '';
+    const path = (request.url ?? '').split('?')[0];
+    const host = (request.headers.host ?? '').toLowerCase();
+    const hostAllowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host);
+    if (path !== '/ws' || !allowedOrigins.has(origin) || !hostAllowed) {
+      log(`refused a WebSocket from origin "${origin}" to ${path} (host "${host}")`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
+  };
+
+  // Loopback only: 127.0.0.1 always, ::1 too where the machine has IPv6, on the same port.
+  const primary = createServer(handler);
+  primary.on('upgrade', onUpgrade);
+  await listen(primary, port, '127.0.0.1');
+  port = (primary.address() as AddressInfo).port;
+  const servers: Server[] = [primary];
+  const secondary = createServer(handler);
+  secondary.on('upgrade', onUpgrade);
+  try {
+    await listen(secondary, port, '::1');
+    servers.push(secondary);
+  } catch {
+    // No IPv6 loopback here, or ::1 taken by something else: 127.0.0.1 is enough.
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    dispatcher,
+    close() {
+      closing ??= (async () => {
+        dispatcher.close();
+        for (const client of sockets.clients) client.close(1001, 'any server shutting down');
+        await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        })));
+        for (const client of sockets.clients) client.terminate(); // don't wait for close handshakes
+        sockets.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
