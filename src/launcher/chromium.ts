@@ -31,6 +31,11 @@ const QUIET_FLAGS = [
   '--disable-quic',
   '--disable-default-apps',
   '--password-store=basic',
+  // Calls mostly go to tabs in the background: keep their renderers at normal priority and
+  // their timers unthrottled, as Playwright and Puppeteer do for the browsers they drive.
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
   '--use-mock-keychain',
 ];
 

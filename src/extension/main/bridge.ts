@@ -24,9 +24,17 @@ const SafePromise = Promise;
 const safeSetTimeout = setTimeout;
 const isNode = typeof Node === 'function' ? (value: unknown) => value instanceof Node : () => false;
 
+// Calls into a page that is still loading wait for its load event (as Playwright's goto does),
+// so that methods see the whole document, not the part parsed so far.
 let loadedAt: number | undefined;
-if (document.readyState === 'complete') loadedAt = performance.now();
-else addEventListener('load', () => (loadedAt = performance.now()), { once: true });
+const pageLoaded = new SafePromise<void>((resolve) => {
+  const markLoaded = () => {
+    loadedAt = performance.now();
+    resolve();
+  };
+  if (document.readyState === 'complete') markLoaded();
+  else addEventListener('load', markLoaded, { once: true });
+});
 
 const runningCalls = new Map<string, AbortController>();
 const bridge = openBridgeChannel('page', onMessage, () => {});
@@ -78,16 +86,23 @@ function isMethod(api: Api | undefined, name: string): boolean {
   return !!api && hasOwn(api, name) && apply(propertyIsEnumerable, api, [name]) && typeof api[name] === 'function';
 }
 
-/** Finds the method now, or waits while the page may still register it (until load + grace). */
+/** Finds the method once the page has loaded, giving late userscripts a grace period after load. */
 async function waitForMethod(method: string, signal: AbortSignal): Promise<Api | undefined> {
+  if (loadedAt === undefined) await untilAborted(pageLoaded, signal);
   for (;;) {
     const api = currentApi();
     if (isMethod(api, method)) return api;
-    const stillLoading = loadedAt === undefined;
-    const inGrace = loadedAt !== undefined && performance.now() - loadedAt < LATE_METHOD_GRACE_MS;
-    if ((!stillLoading && !inGrace) || signal.aborted) return undefined;
+    if (signal.aborted || performance.now() - loadedAt! >= LATE_METHOD_GRACE_MS) return undefined;
     await new SafePromise((resolve) => safeSetTimeout(resolve, METHOD_POLL_MS));
   }
+}
+
+/** Waits for `promise`, or less if the call is cancelled meanwhile. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new SafePromise<void>((resolve) => {
+    promise.then(resolve);
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function methodNames(): string[] {

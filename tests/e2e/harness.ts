@@ -1,0 +1,92 @@
+/**
+ * The real parts, started for a test file: a page server on 127.0.0.1 with a strict CSP, an any
+ * server on a free port, and a managed headless Chromium (spawned directly, no DevTools) with the
+ * real extension and the test userscripts, connected to that server.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
+import { startServer, type AnyServer } from '../../src/server/server.js';
+
+export const TEST_USERSCRIPTS = fileURLToPath(new URL('../fixtures/userscripts/', import.meta.url));
+export const EXAMPLE_USERSCRIPTS = fileURLToPath(new URL('../../examples/userscripts/', import.meta.url));
+
+/** Blocks every script of the page's own, including inline ones: only the extension's worlds run. */
+export const STRICT_CSP = "default-src 'none'; script-src 'none'";
+
+export interface PageServer {
+  readonly origin: string;
+  url(path: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a small HTML page at every path. The page's inline script would change the title
+ * if CSP let it run; tests check that it did not.
+ */
+export async function startPageServer(): Promise<PageServer> {
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STRICT_CSP });
+    response.end(`<!doctype html>
+<html><head><title>Test page ${path}</title>
+<script>document.title = 'inline script ran';</script></head>
+<body><h1 id="heading">Heading of ${path}</h1><p class="note">A paragraph.</p></body></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    url: (path) => `${origin}${path}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+export interface Stack {
+  pages: PageServer;
+  server: AnyServer;
+  browser: ManagedBrowser;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: { userscripts?: string; browserWaitMs?: number } = {}): Promise<Stack> {
+  const pages = await startPageServer();
+  const server = await startServer({ port: 0, browserWaitMs: options.browserWaitMs ?? 15_000 });
+  const browser = await launchBrowser({ port: server.port, headless: true, userscripts: options.userscripts ?? TEST_USERSCRIPTS });
+  await waitFor(() => server.dispatcher.browsers.length > 0, 15_000, () => `the browser did not connect:\n${browser.recentOutput()}`);
+  return {
+    pages,
+    server,
+    browser,
+    port: server.port,
+    async close() {
+      await browser.close();
+      await server.close();
+      await pages.close();
+    },
+  };
+}
+
+/** Polls `condition` every 20 ms; fails with `describe()` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** POSTs JSON to the any server the way any HTTP client would. */
+export async function postJson(port: number, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() as Record<string, any> };
+}
