@@ -27,6 +27,8 @@ export interface ManagedBrowser {
   readonly pid: number;
   readonly executable: string;
   readonly extensionId: string;
+  /** The temporary folder holding the profile and the extensions' copies; removed by close(). */
+  readonly workDir: string;
   readonly userscripts: LoadedUserscript[];
   /** Resolves when the browser process has exited, by close() or on its own. */
   readonly exited: Promise<number | null>;
@@ -65,6 +67,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       pid: chromium.pid,
       executable: chromium.executable,
       extensionId: PINNED_EXTENSION_ID,
+      workDir,
       userscripts,
       exited: chromium.exited,
       recentOutput: chromium.recentOutput,

@@ -3,7 +3,9 @@
  * server on a free port, and a managed headless Chromium (spawned directly, no DevTools) with the
  * real extension and the test userscripts, connected to that server.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
@@ -89,4 +91,49 @@ export async function postJson(port: number, path: string, body: unknown, header
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() as Record<string, any> };
+}
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `any` CLI to completion, as a user's shell would. */
+export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/**
+ * Whether a live process is left in the process group `pgid` (a launched browser's group).
+ * Zombies do not count: they have exited and only wait for init to collect them.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  const table = execFileSync('ps', ['-eo', 'pgid=,stat=']).toString();
+  return table.split('\n').some((line) => {
+    const [group, stat] = line.trim().split(/\s+/);
+    return Number(group) === pgid && !stat?.startsWith('Z');
+  });
 }

@@ -29,7 +29,8 @@ the any server on --port, retrying every second, so start the server before or a
       browserArgs: options.browserArg,
     });
     const names = browser.userscripts.map((script) => script.metadata.name);
-    process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}); its extension connects to port ${options.port}.\n`);
+    process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}) with a temporary profile in ${browser.workDir}.\n`);
+    process.stdout.write(`Its extension connects to the any server on port ${options.port}, retrying every second.\n`);
     process.stdout.write(names.length ? `Userscripts: ${names.join(', ')}.\n` : 'No userscripts loaded (pass --userscripts <folder>).\n');
     for (const script of browser.userscripts) {
       for (const warning of script.warnings) process.stderr.write(`warning: ${script.metadata.name}: ${warning}\n`);

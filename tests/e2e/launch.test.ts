@@ -1,0 +1,82 @@
+/**
+ * `any launch` and the README's demo, as processes: they start a real browser, work, and leave
+ * nothing behind (no browser process, no temporary profile).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { call } from '../../src/client/call.js';
+import { startServer } from '../../src/server/server.js';
+import { CLI, freePort, processGroupAlive, startPageServer, TEST_USERSCRIPTS, waitFor } from './harness.js';
+
+describe('any launch', () => {
+  test('starts a browser that connects to a server started after it; SIGTERM closes it and removes its profile', async () => {
+    const port = await freePort();
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--userscripts', TEST_USERSCRIPTS, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    let stdout = '';
+    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const pages = await startPageServer();
+    let server;
+    let pid = 0;
+    let workDir = '';
+    try {
+      await waitFor(() => stdout.includes('Ctrl-C'), 15_000, () => stdout);
+      pid = Number(/pid (\d+)/.exec(stdout)![1]);
+      workDir = /temporary profile in (\S+)\./.exec(stdout)![1]!;
+      for (const name of ['any test methods', 'any test: @match and @exclude', 'any test: @include']) assert.ok(stdout.includes(name), name);
+      assert.ok(existsSync(workDir));
+
+      server = await startServer({ port });
+      await waitFor(() => server!.dispatcher.browsers.length === 1, 10_000, () => 'the launched browser did not connect');
+      assert.equal(await call(pages.url('/launched'), 'add', { a: 20, b: 22 }, { port }), 42);
+    } finally {
+      launcher.kill('SIGTERM');
+      await server?.close();
+      await pages.close();
+    }
+    assert.equal(await exited, 0);
+    assert.equal(processGroupAlive(pid), false, 'no browser process is left');
+    assert.equal(existsSync(workDir), false, 'the temporary profile is removed');
+  });
+
+  test('a browser that cannot start is reported, with its output', async () => {
+    const port = await freePort();
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--browser', '/bin/false', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    launcher.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /The browser exited by itself \(code 1\)/);
+  });
+
+  test('a missing browser executable is named, with how to install one', async () => {
+    const port = await freePort();
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--browser', '/nonexistent/chrome', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    launcher.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /No browser at "\/nonexistent\/chrome"/);
+  });
+});
+
+describe('npm run demo (the README\'s main job)', () => {
+  test('prints pageInfo from a local page in a managed headless browser and leaves no process behind', async () => {
+    const demo = spawn(process.execPath, [fileURLToPath(new URL('../../examples/demo.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    demo.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    demo.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => demo.on('exit', resolve));
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout.slice(stdout.indexOf('\n{')));
+    assert.equal(result.title, 'any demo page');
+    assert.match(result.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(result.readyState, 'complete');
+    const pid = Number(/Chromium \(pid (\d+)\)/.exec(stdout)![1]);
+    assert.equal(processGroupAlive(pid), false);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The server over real HTTP on a free port, with a fake extension: a `ws` client that speaks
+ * the protocol. No browser here; the e2e suite runs the same contract against real Chromium.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
+import type { ServerToExtension } from '../../src/protocol/index.js';
+import { startServer, type AnyServer } from '../../src/server/server.js';
+
+interface FakeExtension {
+  socket: WebSocket;
+  received: ServerToExtension[];
+  nextCall(): Promise<ServerToExtension & { type: 'call' }>;
+  nextMessage(type: ServerToExtension['type']): Promise<ServerToExtension>;
+  send(message: unknown): void;
+}
+
+async function connectFakeExtension(port: number, workerId = 'fake-worker'): Promise<FakeExtension> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` });
+  const received: ServerToExtension[] = [];
+  const waiters: { type: string; resolve: (message: ServerToExtension) => void }[] = [];
+  socket.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as ServerToExtension;
+    const waiter = waiters.findIndex((w) => w.type === message.type);
+    if (waiter >= 0) waiters.splice(waiter, 1)[0]!.resolve(message);
+    else received.push(message);
+  });
+  const nextMessage = (type: ServerToExtension['type']) => {
+    const queued = received.findIndex((m) => m.type === type);
+    if (queued >= 0) return Promise.resolve(received.splice(queued, 1)[0]!);
+    return new Promise<ServerToExtension>((resolve) => waiters.push({ type, resolve }));
+  };
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const send = (message: unknown) => socket.send(JSON.stringify(message));
+  send({ v: 1, type: 'hello', id: 'h1', workerId, extensionVersion: '0.1.0', userAgent: 'fake' });
+  await nextMessage('welcome');
+  return { socket, received, send, nextMessage, nextCall: () => nextMessage('call') as Promise<ServerToExtension & { type: 'call' }> };
+}
+
+interface RawResponse {
+  status: number;
+  body: any;
+}
+
+/** A raw HTTP request, so tests control every header (fetch would add its own). */
+function http(port: number, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json', ...headers } }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk) => chunks.push(chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+const callBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ page: 'https://example.com/', method: 'echo', params: { a: 1 }, ...extra });
+
+describe('the any server', () => {
+  let server: AnyServer;
+  let shutdownRequests = 0;
+
+  before(async () => {
+    server = await startServer({ port: 0, browserWaitMs: 200, maxBodyBytes: 64 * 1024, onShutdownRequest: () => shutdownRequests++ });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  /** Closes the fake extension and waits until the server has let go of it. */
+  async function disconnect(extension: FakeExtension): Promise<void> {
+    extension.socket.close();
+    while (server.dispatcher.browsers.length) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  test('listens on loopback only', async () => {
+    const external = Object.values(networkInterfaces()).flat().find((address) => address && !address.internal && address.family === 'IPv4');
+    if (!external) return; // this machine has no other address to try
+    await assert.rejects(fetch(`http://${external.address}:${server.port}/health`));
+  });
+
+  test('GET /health says whether a browser is connected', async () => {
+    const before = await http(server.port, 'GET', '/health');
+    assert.equal(before.status, 200);
+    assert.equal(before.body.ok, true);
+    assert.equal(before.body.v, 1);
+    assert.equal(before.body.extension, false);
+    const extension = await connectFakeExtension(server.port);
+    const during = await http(server.port, 'GET', '/health');
+    assert.equal(during.body.extension, true);
+    assert.equal(during.body.browsers[0].workerId, 'fake-worker');
+    await disconnect(extension);
+  });
+
+  test('POST /call answers 200 {v, id, result} with the browser\'s result', async () => {
+    const extension = await connectFakeExtension(server.port);
+    const answer = http(server.port, 'POST', '/call', callBody());
+    const call = await extension.nextCall();
+    assert.deepEqual({ ...call, id: 'x', timeout: 0 }, { v: 1, type: 'call', id: 'x', page: 'https://example.com/', method: 'echo', params: { a: 1 }, timeout: 0 });
+    extension.send({ v: 1, type: 'result', id: call.id, result: { echoed: true } });
+    assert.deepEqual(await answer, { status: 200, body: { v: 1, id: call.id, result: { echoed: true } } });
+    await disconnect(extension);
+  });
+
+  test('a method that threw answers 500 with the page\'s own error name and message', async () => {
+    const extension = await connectFakeExtension(server.port);
+    const answer = http(server.port, 'POST', '/call', callBody());
+    const call = await extension.nextCall();
+    const error = { name: 'TypeError', message: 'x', code: 'METHOD_THREW', stack: 'TypeError: x\n    at echo (page.js:1:1)' };
+    extension.send({ v: 1, type: 'result', id: call.id, error });
+    assert.deepEqual(await answer, { status: 500, body: { v: 1, id: call.id, error } });
+    await disconnect(extension);
+  });
+
+  test('no browser: 503 NO_BROWSER after the browser wait, saying how to get one', async () => {
+    const answer = await http(server.port, 'POST', '/call', callBody());
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.error.code, 'NO_BROWSER');
+    assert.match(answer.body.error.message, /npx any launch/);
+    assert.equal(typeof answer.body.id, 'string');
+  });
+
+  test('a caller that hangs up cancels its call in the browser', async () => {
+    const extension = await connectFakeExtension(server.port);
+    const outgoing = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/call', headers: { 'content-type': 'application/json' } });
+    outgoing.on('error', () => {});
+    outgoing.end(callBody());
+    const call = await extension.nextCall();
+    outgoing.destroy();
+    const cancel = await extension.nextMessage('cancel');
+    assert.deepEqual(cancel, { v: 1, type: 'cancel', id: call.id, reason: 'CANCELLED' });
+    assert.equal(server.dispatcher.callsInFlight, 0);
+    await disconnect(extension);
+  });
+
+  const badRequests: [string, () => Promise<RawResponse>, number, string, RegExp][] = [
+    ['malformed JSON', () => http(server.port, 'POST', '/call', '{"page":'), 400, 'BAD_REQUEST', /not valid JSON/],
+    ['a missing field', () => http(server.port, 'POST', '/call', '{"page":"https://a.b/"}'), 400, 'BAD_REQUEST', /missing field "method"/],
+    ['params that is not an object', () => http(server.port, 'POST', '/call', callBody({ params: [1] })), 400, 'BAD_REQUEST', /params must be a JSON object/],
+    ['an unknown field', () => http(server.port, 'POST', '/call', callBody({ code: 'alert(1)' })), 400, 'BAD_REQUEST', /unknown field "code"/],
+    ['a javascript: page', () => http(server.port, 'POST', '/call', callBody({ page: 'javascript:alert(1)' })), 400, 'BAD_REQUEST', /http: or https:/],
+    ['a body that is not JSON-typed', () => http(server.port, 'POST', '/call', callBody(), { 'content-type': 'text/plain' }), 415, 'BAD_REQUEST', /application\/json/],
+    ['an oversized body', () => http(server.port, 'POST', '/call', Buffer.alloc(100 * 1024, 32)), 413, 'TOO_LARGE', /larger than 65536 bytes/],
+    ['an unknown route', () => http(server.port, 'GET', '/nope'), 404, 'NOT_FOUND', /no \/nope/],
+    ['the wrong HTTP method', () => http(server.port, 'GET', '/call'), 405, 'BAD_REQUEST', /GET is not allowed/],
+    ['a foreign Host (DNS rebinding)', () => http(server.port, 'GET', '/health', undefined, { host: 'evil.example:80' }), 403, 'FORBIDDEN', /Host "evil.example:80" is refused/],
+    ['a web page\'s Origin', () => http(server.port, 'POST', '/call', callBody(), { origin: 'https://evil.example' }), 403, 'FORBIDDEN', /web pages are refused/],
+    ['a cross-site browser request', () => http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': 'cross-site' }), 403, 'FORBIDDEN', /web pages are refused/],
+  ];
+  for (const [what, send, status, code, message] of badRequests) {
+    test(`refuses ${what} with ${status} ${code}`, async () => {
+      const answer = await send();
+      assert.equal(answer.status, status);
+      assert.equal(answer.body.v, 1);
+      assert.equal(answer.body.error.code, code);
+      assert.match(answer.body.error.message, message);
+      assert.equal(answer.body.error.stack, undefined, 'no server internals');
+      assert.equal((await http(server.port, 'GET', '/health')).status, 200, 'still serving');
+    });
+  }
+
+  test('the WebSocket accepts only the any extension\'s origin', async () => {
+    for (const origin of ['https://evil.example', 'chrome-extension://someotherextensionidaaaaaaaaaaaa', '']) {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, origin ? { origin } : {});
+      const outcome = await new Promise<string>((resolve) => {
+        socket.once('open', () => resolve('open'));
+        socket.once('unexpected-response', (_request, response) => resolve(String(response.statusCode)));
+        socket.once('error', () => resolve('error'));
+      });
+      assert.notEqual(outcome, 'open', origin);
+      socket.terminate();
+    }
+  });
+
+  test('POST /shutdown answers, then asks the host process to stop', async () => {
+    const answer = await http(server.port, 'POST', '/shutdown', '{}');
+    assert.equal(answer.status, 200);
+    assert.equal(shutdownRequests, 1);
+  });
+});
