@@ -6,6 +6,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   FORBIDDEN: 2,
   NOT_FOUND: 2,
   TOO_LARGE: 2,
+  NO_SERVER: 3,
   NO_BROWSER: 3,
   TAB_FAILED: 4,
   TAB_CLOSED: 4,

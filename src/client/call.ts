@@ -29,6 +29,8 @@ export interface CallOptions {
 
 /** If the server itself stops answering, the client gives up this long after the call's deadline. */
 const CLIENT_GRACE_MS = 5_000;
+/** `/health` and `/shutdown` answer at once; a port that keeps silent longer is not an any server. */
+const PROBE_TIMEOUT_MS = 2_000;
 
 export async function call<Result = unknown>(
   page: string,
@@ -54,7 +56,10 @@ export async function call<Result = unknown>(
     throw error;
   }
   const parsed = parse(CallResponse, response.body);
-  if (!parsed.ok) throw failure('INTERNAL', `The any server on port ${port} answered with a malformed message (${parsed.problem}).`);
+  if (!parsed.ok) {
+    if ((await whoListens(port)) === 'another program') throw portTaken(port);
+    throw failure('INTERNAL', `The any server on port ${port} answered with a malformed message (${parsed.problem}).`);
+  }
   if ('error' in parsed.value) throw toAnyError(parsed.value.error);
   return parsed.value.result as Result;
 }
@@ -62,7 +67,7 @@ export async function call<Result = unknown>(
 /** The server's health, or undefined when no server answers on the port. */
 export async function serverHealth(port: number = DEFAULT_PORT): Promise<Health | undefined> {
   try {
-    const response = await requestJson(port, 'GET', '/health');
+    const response = await requestJson(port, 'GET', '/health', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS));
     const parsed = parse(Health, response.body);
     return parsed.ok ? parsed.value : undefined;
   } catch {
@@ -73,7 +78,7 @@ export async function serverHealth(port: number = DEFAULT_PORT): Promise<Health 
 /** Asks the server on `port` to shut down; false if none was running. */
 export async function stopServer(port: number = DEFAULT_PORT): Promise<boolean> {
   try {
-    await requestJson(port, 'POST', '/shutdown', '{}');
+    await requestJson(port, 'POST', '/shutdown', '{}', AbortSignal.timeout(PROBE_TIMEOUT_MS));
     return true;
   } catch (error) {
     if (error instanceof ServerUnreachable) return false;
@@ -85,24 +90,41 @@ async function send(port: number, body: string, signal: AbortSignal, autoStart: 
   try {
     return await requestJson(port, 'POST', '/call', body, signal);
   } catch (error) {
-    if (!(error instanceof ServerUnreachable)) throw disconnected(port, error);
-    if (!autoStart) throw failure('NO_BROWSER', `No any server is running on port ${port}. Start one with \`npx any serve --port ${port}\`.`);
+    if (!(error instanceof ServerUnreachable)) throw await lostConnection(port, error);
+    if (!autoStart) throw failure('NO_SERVER', `No any server is running on port ${port}. Start one with \`npx any serve --port ${port}\`, or let calls start it (autoStart).`);
   }
   try {
     await startServerProcess(port);
   } catch (error) {
-    throw failure('INTERNAL', `No any server was running on port ${port}, and starting one failed: ${(error as Error).message}`);
+    throw failure('NO_SERVER', `No any server was running on port ${port}, and starting one failed: ${(error as Error).message}`);
   }
   try {
     return await requestJson(port, 'POST', '/call', body, signal);
   } catch (error) {
-    throw disconnected(port, error);
+    throw await lostConnection(port, error);
   }
 }
 
-function disconnected(port: number, error: unknown): Error {
+/** The request failed after connecting: the server went away, or the port is not an any server's at all. */
+async function lostConnection(port: number, error: unknown): Promise<Error> {
   if ((error as Error).name === 'AbortError') return error as Error;
-  return failure('DISCONNECTED', `Lost the connection to the any server on port ${port} during the call (${(error as Error).message}).`);
+  if ((await whoListens(port)) === 'another program') return portTaken(port);
+  return failure('DISCONNECTED', `Lost the connection to the any server on port ${port} during the call (${(error as Error).message}). Call again.`);
+}
+
+async function whoListens(port: number): Promise<'any' | 'another program' | 'nobody'> {
+  try {
+    const response = await requestJson(port, 'GET', '/health', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    return parse(Health, response.body).ok ? 'any' : 'another program';
+  } catch (error) {
+    return error instanceof ServerUnreachable ? 'nobody' : 'another program';
+  }
+}
+
+function portTaken(port: number): AnyError {
+  return failure('NO_SERVER',
+    `Port ${port} is used by another program, not an any server. Run any on another port: --port on the CLI, ` +
+    '{ port } in the client, and the same port for `npx any serve` and `npx any launch`.');
 }
 
 function failure(code: ErrorCode, message: string): AnyError {

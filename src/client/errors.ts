@@ -23,6 +23,8 @@ export class BadRequestError extends AnyError {}
 export class ForbiddenError extends AnyError {}
 export class NotFoundError extends AnyError {}
 export class TooLargeError extends AnyError {}
+/** No any server could be reached or started on the port (the client's own error). */
+export class NoServerError extends AnyError {}
 export class NoBrowserError extends AnyError {}
 export class TabFailedError extends AnyError {}
 export class MethodNotFoundError extends AnyError {}
@@ -40,6 +42,7 @@ const CLASSES: Record<ErrorCode, typeof AnyError> = {
   FORBIDDEN: ForbiddenError,
   NOT_FOUND: NotFoundError,
   TOO_LARGE: TooLargeError,
+  NO_SERVER: NoServerError,
   NO_BROWSER: NoBrowserError,
   TAB_FAILED: TabFailedError,
   METHOD_NOT_FOUND: MethodNotFoundError,

@@ -21,6 +21,8 @@ export interface LaunchOptions {
   browser?: string;
   /** More Chromium command-line flags. */
   browserArgs?: string[];
+  /** More unpacked extensions to load (folders with a manifest.json). */
+  extensions?: string[];
 }
 
 export interface ManagedBrowser {
@@ -46,7 +48,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
     cpSync(builtExtensionDir(), extensionDir, { recursive: true });
     writeFileSync(join(extensionDir, 'settings.js'), `export const SERVER_PORT = ${port};\n`);
 
-    const extensionDirs = [extensionDir];
+    const extensionDirs = [extensionDir, ...(options.extensions ?? [])];
     let userscripts: LoadedUserscript[] = [];
     if (options.userscripts) {
       const files = statSync(options.userscripts).isDirectory() ? findUserscripts(options.userscripts) : [options.userscripts];

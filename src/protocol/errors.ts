@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { name: 'ForbiddenError', status: 403 },
   NOT_FOUND: { name: 'NotFoundError', status: 404 },
   TOO_LARGE: { name: 'TooLargeError', status: 413 },
+  NO_SERVER: { name: 'NoServerError', status: 503 },
   NO_BROWSER: { name: 'NoBrowserError', status: 503 },
   TAB_FAILED: { name: 'TabFailedError', status: 502 },
   METHOD_NOT_FOUND: { name: 'MethodNotFoundError', status: 404 },

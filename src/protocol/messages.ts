@@ -98,6 +98,18 @@ export const Health = v.object({
 });
 export type Health = v.InferOutput<typeof Health>;
 
+/** `GET /status` answer: the health, plus what each browser reports it is doing. */
+export const Status = v.object({
+  ...Health.entries,
+  browsers: v.array(v.object({
+    ...BrowserInfo.entries,
+    /** Absent when the browser did not answer in time. */
+    callsInFlight: v.optional(v.number()),
+    tabs: v.optional(v.array(v.object({ tabId: v.number(), url: v.string(), callsInFlight: v.number() }))),
+  })),
+});
+export type Status = v.InferOutput<typeof Status>;
+
 // ── WebSocket: server ⇄ extension background ───────────────────────────────────
 
 const ServerCall = v.strictObject({
@@ -113,8 +125,10 @@ const ServerCall = v.strictObject({
 const ServerCancel = v.strictObject({ v: Version, type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
 const ServerPong = v.strictObject({ v: Version, type: v.literal('pong'), id: Id });
 const ServerWelcome = v.strictObject({ v: Version, type: v.literal('welcome'), id: Id, serverVersion: v.string() });
+/** Asks what the extension is doing (for `any status`); answered by one `state`. */
+const ServerInspect = v.strictObject({ v: Version, type: v.literal('inspect'), id: Id });
 
-export const ServerToExtension = v.variant('type', [ServerCall, ServerCancel, ServerPong, ServerWelcome]);
+export const ServerToExtension = v.variant('type', [ServerCall, ServerCancel, ServerPong, ServerWelcome, ServerInspect]);
 export type ServerToExtension = v.InferOutput<typeof ServerToExtension>;
 export type ServerCall = v.InferOutput<typeof ServerCall>;
 
@@ -134,7 +148,19 @@ const ExtensionResult = v.union([
   v.strictObject({ v: Version, type: v.literal('result'), id: Id, error: ErrorPayload }),
 ]);
 
-export const ExtensionToServer = v.union([ExtensionHello, ExtensionPing, ExtensionResult]);
+export const TabState = v.strictObject({ tabId: v.number(), url: v.string(), callsInFlight: v.number() });
+export type TabState = v.InferOutput<typeof TabState>;
+const ExtensionState = v.strictObject({
+  v: Version,
+  type: v.literal('state'),
+  id: Id,
+  callsInFlight: v.number(),
+  /** The tabs whose content script is connected to the worker. */
+  tabs: v.array(TabState),
+});
+export type ExtensionState = v.InferOutput<typeof ExtensionState>;
+
+export const ExtensionToServer = v.union([ExtensionHello, ExtensionPing, ExtensionState, ExtensionResult]);
 export type ExtensionToServer = v.InferOutput<typeof ExtensionToServer>;
 export type ExtensionResult = v.InferOutput<typeof ExtensionResult>;
 

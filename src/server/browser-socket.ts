@@ -3,7 +3,15 @@
  * every frame is validated against the protocol before it reaches the dispatcher.
  */
 import type { WebSocket } from 'ws';
-import { parse, ExtensionToServer, PROTOCOL_VERSION, type BrowserInfo, type ServerToExtension } from '../protocol/index.js';
+import { randomUUID } from 'node:crypto';
+import {
+  parse,
+  ExtensionToServer,
+  PROTOCOL_VERSION,
+  type BrowserInfo,
+  type ExtensionState,
+  type ServerToExtension,
+} from '../protocol/index.js';
 import type { BrowserLink, CallDispatcher } from './dispatcher.js';
 
 const HELLO_TIMEOUT_MS = 5_000;
@@ -21,6 +29,23 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
     socket.send(JSON.stringify(message));
   };
+  const inspections = new Map<string, (state: ExtensionState | undefined) => void>();
+  /** Asks the extension for its state; undefined if it does not answer within `timeoutMs`. */
+  const inspect = (timeoutMs: number) => new Promise<ExtensionState | undefined>((resolve) => {
+    const id = randomUUID();
+    const timer = setTimeout(() => answer(undefined), timeoutMs);
+    const answer = (state: ExtensionState | undefined) => {
+      clearTimeout(timer);
+      inspections.delete(id);
+      resolve(state);
+    };
+    inspections.set(id, answer);
+    try {
+      send({ v: PROTOCOL_VERSION, type: 'inspect', id });
+    } catch {
+      answer(undefined);
+    }
+  });
   const helloTimer = setTimeout(() => socket.close(4000, 'expected a hello message first'), HELLO_TIMEOUT_MS);
 
   socket.on('message', (data, isBinary) => {
@@ -47,12 +72,14 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
         userAgent: message.userAgent,
         connectedAt: new Date().toISOString(),
       };
-      link = { info, send };
+      link = { info, send, inspect };
       send({ v: PROTOCOL_VERSION, type: 'welcome', id: message.id, serverVersion: context.serverVersion });
       dispatcher.attach(link);
       log(`browser connected (extension ${info.extensionVersion}, worker ${info.workerId})`);
     } else if (message.type === 'ping') {
       send({ v: PROTOCOL_VERSION, type: 'pong', id: message.id });
+    } else if (message.type === 'state') {
+      inspections.get(message.id)?.(message);
     } else if (link) {
       dispatcher.receive(link, message);
     }
@@ -60,6 +87,7 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
 
   socket.on('close', () => {
     clearTimeout(helloTimer);
+    for (const answer of inspections.values()) answer(undefined);
     if (!link) return;
     dispatcher.detach(link);
     log(`browser disconnected (worker ${link.info.workerId})`);

@@ -12,6 +12,7 @@ import {
   PROTOCOL_VERSION,
   type BrowserInfo,
   type ExtensionResult,
+  type ExtensionState,
   type ServerToExtension,
 } from '../protocol/index.js';
 
@@ -20,6 +21,8 @@ export interface BrowserLink {
   readonly info: BrowserInfo;
   /** Throws if the link can no longer send. */
   send(message: ServerToExtension): void;
+  /** What the extension reports it is doing; undefined if it does not answer within `timeoutMs`. */
+  inspect(timeoutMs: number): Promise<ExtensionState | undefined>;
 }
 
 export interface DispatchedCall {
@@ -63,6 +66,7 @@ export class CallDispatcher {
   readonly #pendingCalls = new Map<string, PendingCall>();
   readonly #browserWaiters = new Set<(link: BrowserLink | undefined) => void>();
   #closed = false;
+  #lastActivityAt = Date.now();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -76,8 +80,20 @@ export class CallDispatcher {
     return this.#pendingCalls.size;
   }
 
+  /** No browser, no call, nothing waiting — since `idleSince` (ms since the epoch). */
+  get idleSince(): number | undefined {
+    const idle = !this.#links.length && !this.#pendingCalls.size && !this.#browserWaiters.size;
+    return idle ? this.#lastActivityAt : undefined;
+  }
+
+  /** Each connected browser with what it reports it is doing (for `any status`). */
+  inspectBrowsers(timeoutMs: number): Promise<{ info: BrowserInfo; state: ExtensionState | undefined }[]> {
+    return Promise.all(this.#links.map(async (link) => ({ info: link.info, state: await link.inspect(timeoutMs) })));
+  }
+
   /** A browser said hello. Calls orphaned by the same worker's previous socket are re-adopted. */
   attach(link: BrowserLink): void {
+    this.#lastActivityAt = Date.now();
     this.#links.push(link);
     for (const pending of this.#pendingCalls.values()) {
       if (!pending.link && pending.workerId === link.info.workerId) {
@@ -92,6 +108,7 @@ export class CallDispatcher {
 
   /** A browser's socket closed: its calls wait `reconnectGraceMs` for the same worker to return. */
   detach(link: BrowserLink): void {
+    this.#lastActivityAt = Date.now();
     const index = this.#links.indexOf(link);
     if (index >= 0) this.#links.splice(index, 1);
     for (const pending of this.#pendingCalls.values()) {
@@ -127,6 +144,7 @@ export class CallDispatcher {
   async dispatch(call: DispatchedCall, signal?: AbortSignal): Promise<unknown> {
     if (this.#closed) throw CallFailure.of('DISCONNECTED', 'The any server is shutting down; call again to start a new one.');
     const startedAt = Date.now();
+    this.#lastActivityAt = startedAt;
     const link = this.#links.at(-1) ?? (await this.#waitForBrowser(Math.min(this.#options.browserWaitMs, call.timeout), signal));
     const timeout = call.timeout - (Date.now() - startedAt);
     if (timeout <= 0) throw timeoutFailure(call);
@@ -167,6 +185,7 @@ export class CallDispatcher {
     return new Promise((resolve, reject) => {
       const done = (link: BrowserLink | undefined, failure?: CallFailure) => {
         clearTimeout(timer);
+        this.#lastActivityAt = Date.now();
         this.#browserWaiters.delete(done);
         signal?.removeEventListener('abort', onAbort);
         if (link) resolve(link);
@@ -200,6 +219,7 @@ export class CallDispatcher {
     const pending = this.#pendingCalls.get(id);
     if (!pending) return undefined;
     this.#pendingCalls.delete(id);
+    this.#lastActivityAt = Date.now();
     clearTimeout(pending.deadline);
     clearTimeout(pending.grace);
     pending.stopListening();

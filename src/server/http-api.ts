@@ -17,8 +17,13 @@ import {
   parse,
   type ErrorShape,
   type Health,
+  type Status,
 } from '../protocol/index.js';
 import type { CallDispatcher } from './dispatcher.js';
+
+const ROUTES = 'POST /call, GET /health, GET /status and POST /shutdown';
+/** How long `GET /status` waits for each browser to describe itself. */
+const INSPECT_TIMEOUT_MS = 1_000;
 
 export interface HttpApiContext {
   dispatcher: CallDispatcher;
@@ -46,15 +51,16 @@ async function handle(context: HttpApiContext, request: IncomingMessage, respons
   const path = (request.url ?? '/').split('?')[0];
   const route = `${request.method} ${path}`;
   if (route === 'GET /health') return sendJson(response, 200, health(context));
+  if (route === 'GET /status') return sendJson(response, 200, await status(context));
   if (route === 'POST /call') return handleCall(context, request, response);
   if (route === 'POST /shutdown') {
     sendJson(response, 200, { ok: true, v: PROTOCOL_VERSION });
     return context.requestShutdown();
   }
-  const known = ['/health', '/call', '/shutdown'].includes(path ?? '');
+  const known = ['/health', '/status', '/call', '/shutdown'].includes(path ?? '');
   return sendError(response, null, known
-    ? errorShape('BAD_REQUEST', `${request.method} is not allowed on ${path}; use GET /health, POST /call or POST /shutdown.`)
-    : errorShape('NOT_FOUND', `There is no ${path} here; the any server answers GET /health, POST /call and POST /shutdown.`),
+    ? errorShape('BAD_REQUEST', `${request.method} is not allowed on ${path}; use ${ROUTES}.`)
+    : errorShape('NOT_FOUND', `There is no ${path} here; the any server answers ${ROUTES}.`),
     known ? 405 : undefined);
 }
 
@@ -92,6 +98,14 @@ function health(context: HttpApiContext): Health {
     extension: browsers.length > 0,
     browsers,
     callsInFlight: context.dispatcher.callsInFlight,
+  };
+}
+
+async function status(context: HttpApiContext): Promise<Status> {
+  const browsers = await context.dispatcher.inspectBrowsers(INSPECT_TIMEOUT_MS);
+  return {
+    ...health(context),
+    browsers: browsers.map(({ info, state }) => (state ? { ...info, callsInFlight: state.callsInFlight, tabs: state.tabs } : info)),
   };
 }
 

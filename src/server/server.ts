@@ -33,6 +33,12 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Called after `POST /shutdown` has been answered. */
   onShutdownRequest?: () => void;
+  /**
+   * With no browser connected and no call for this long, call `onIdle` (the CLI then exits).
+   * 0 or absent: never. Servers that clients start on demand use it so they do not linger.
+   */
+  idleTimeoutMs?: number;
+  onIdle?: () => void;
 }
 
 export interface AnyServer {
@@ -90,6 +96,8 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     // No IPv6 loopback here, or ::1 taken by something else: 127.0.0.1 is enough.
   }
 
+  const idleTimer = options.idleTimeoutMs ? watchForIdle(dispatcher, options.idleTimeoutMs, () => options.onIdle?.()) : undefined;
+
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -97,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     dispatcher,
     close() {
       closing ??= (async () => {
+        clearTimeout(idleTimer?.current);
         dispatcher.close();
         for (const client of sockets.clients) client.close(1001, 'any server shutting down');
         await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
@@ -120,4 +129,19 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Checks when idleness could have lasted `idleTimeoutMs`, and again after any activity. */
+function watchForIdle(dispatcher: CallDispatcher, idleTimeoutMs: number, onIdle: () => void): { current?: NodeJS.Timeout } {
+  const timer: { current?: NodeJS.Timeout } = {};
+  const check = () => {
+    const idleSince = dispatcher.idleSince;
+    const idleFor = idleSince === undefined ? 0 : Date.now() - idleSince;
+    if (idleSince !== undefined && idleFor >= idleTimeoutMs) return onIdle();
+    timer.current = setTimeout(check, idleTimeoutMs - idleFor);
+    timer.current.unref();
+  };
+  timer.current = setTimeout(check, idleTimeoutMs);
+  timer.current.unref();
+  return timer;
 }

@@ -13,6 +13,8 @@ import { startServer, type AnyServer } from '../../src/server/server.js';
 
 export const TEST_USERSCRIPTS = fileURLToPath(new URL('../fixtures/userscripts/', import.meta.url));
 export const EXAMPLE_USERSCRIPTS = fileURLToPath(new URL('../../examples/userscripts/', import.meta.url));
+/** A test-only extension that closes tabs and disables/re-enables any, as a user would by hand. */
+export const TEST_CONTROL_EXTENSION = fileURLToPath(new URL('../fixtures/test-control-extension/', import.meta.url));
 
 /** Blocks every script of the page's own, including inline ones: only the extension's worlds run. */
 export const STRICT_CSP = "default-src 'none'; script-src 'none'";
@@ -56,10 +58,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { userscripts?: string; browserWaitMs?: number } = {}): Promise<Stack> {
+export async function startStack(options: { userscripts?: string; browserWaitMs?: number; extensions?: string[] } = {}): Promise<Stack> {
   const pages = await startPageServer();
   const server = await startServer({ port: 0, browserWaitMs: options.browserWaitMs ?? 15_000 });
-  const browser = await launchBrowser({ port: server.port, headless: true, userscripts: options.userscripts ?? TEST_USERSCRIPTS });
+  const browser = await launchBrowser({
+    port: server.port,
+    headless: true,
+    userscripts: options.userscripts ?? TEST_USERSCRIPTS,
+    extensions: options.extensions,
+  });
   await waitFor(() => server.dispatcher.browsers.length > 0, 15_000, () => `the browser did not connect:\n${browser.recentOutput()}`);
   return {
     pages,

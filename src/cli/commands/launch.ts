@@ -7,6 +7,7 @@ interface LaunchCommandOptions {
   userscripts?: string;
   browser?: string;
   browserArg: string[];
+  extension: string[];
   port: number;
 }
 
@@ -16,6 +17,7 @@ export const launchCommand = new Command('launch')
   .option('-u, --userscripts <path>', 'folder of *.user.js files (or one file), run in the page world like Tampermonkey would')
   .option('-b, --browser <path>', 'Chromium or Chrome executable (default: /usr/bin/chromium, then other usual places)')
   .addOption(new Option('--browser-arg <flag...>', 'extra Chromium flags').default([]))
+  .addOption(new Option('--extension <dir...>', 'more unpacked extensions to load').default([]))
   .addOption(portOption())
   .addHelpText('after', `
 The browser gets a fresh temporary profile, removed when it closes. Its extension connects to
@@ -27,6 +29,7 @@ the any server on --port, retrying every second, so start the server before or a
       userscripts: options.userscripts,
       browser: options.browser,
       browserArgs: options.browserArg,
+      extensions: options.extension,
     });
     const names = browser.userscripts.map((script) => script.metadata.name);
     process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}) with a temporary profile in ${browser.workDir}.\n`);

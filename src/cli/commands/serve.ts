@@ -12,7 +12,11 @@ interface ServeOptions {
   allowExtension: string[];
   quiet: boolean;
   auto: boolean;
+  idleExit?: number;
 }
+
+/** Servers that clients start on demand exit after this long with no browser and no calls. */
+const AUTO_IDLE_EXIT_MS = 15 * 60_000;
 
 export const serveCommand = new Command('serve')
   .description('Run the any server in the foreground (calls start one by themselves when none runs).')
@@ -20,6 +24,7 @@ export const serveCommand = new Command('serve')
   .addOption(new Option('--browser-wait <ms>', 'how long a call waits for a browser to connect').default(DEFAULT_BROWSER_WAIT_MS).argParser(integer('--browser-wait', 0, 600_000)))
   .addOption(new Option('--max-body <bytes>', 'largest accepted request body').default(DEFAULT_MAX_BODY_BYTES).argParser(integer('--max-body', 1024, 1024 ** 3)))
   .addOption(new Option('--allow-extension <id...>', 'also accept the WebSocket of these extension IDs').default([]))
+  .addOption(new Option('--idle-exit <ms>', 'exit after this long with no browser connected and no calls (default: never; 15 minutes when started by a call)').argParser(integer('--idle-exit', 1, 2 ** 31 - 1)))
   .option('-q, --quiet', 'log nothing after the ready line', false)
   .addOption(new Option('--auto', 'started on demand by a client').default(false).hideHelp())
   .action(async (options: ServeOptions) => {
@@ -37,6 +42,8 @@ export const serveCommand = new Command('serve')
         extensionIds: [PINNED_EXTENSION_ID, ...options.allowExtension],
         log,
         onShutdownRequest: () => void shutDown('POST /shutdown'),
+        idleTimeoutMs: options.idleExit ?? (options.auto ? AUTO_IDLE_EXIT_MS : undefined),
+        onIdle: () => void shutDown('idle: no browser and no calls'),
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;

@@ -19,6 +19,10 @@ interface RunningCall {
 
 const runningCalls = new Map<string, RunningCall>();
 
+export function callsInFlight(): number {
+  return runningCalls.size;
+}
+
 export async function startCall(call: ServerCall): Promise<void> {
   if (runningCalls.has(call.id)) return;
   const running: RunningCall = {

@@ -2,9 +2,10 @@
  * The service worker's entry point. MV3 only delivers events to listeners registered during
  * the worker's first turn, so everything is wired here, synchronously, at the top level.
  */
-import { cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
-import { ensureConnected, onMessageFromServer } from './connection.js';
-import { startTabRegistry } from './tabs.js';
+import { PROTOCOL_VERSION } from '../../protocol/messages.js';
+import { callsInFlight, cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
+import { ensureConnected, onMessageFromServer, send } from './connection.js';
+import { linkedTabStates, startTabRegistry } from './tabs.js';
 
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
 const RECONNECT_ALARM = 'any-reconnect';
@@ -12,6 +13,9 @@ const RECONNECT_ALARM = 'any-reconnect';
 onMessageFromServer((message) => {
   if (message.type === 'call') void startCall(message);
   else if (message.type === 'cancel') cancelCall(message.id, message.reason);
+  else if (message.type === 'inspect') {
+    send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: callsInFlight(), tabs: linkedTabStates() }));
+  }
   // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
 });
 

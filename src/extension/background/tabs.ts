@@ -11,6 +11,7 @@ import {
   parse,
   type BackgroundToContent,
   type PageResult,
+  type TabState,
 } from '../../protocol/index.js';
 import { matchPage, NO_MATCH, pageKey, queryPatternFor } from './tab-matching.js';
 
@@ -47,6 +48,11 @@ export function startTabRegistry(handlers: TabEvents): void {
     const tab = linkedTabs.get(tabId);
     if (tab && change.url) tab.url = change.url;
   });
+}
+
+/** The tabs with a connected content script, for `any status`. */
+export function linkedTabStates(): TabState[] {
+  return [...linkedTabs.values()].map((tab) => ({ tabId: tab.tabId, url: tab.url, callsInFlight: tab.callIds.size }));
 }
 
 /** The tab a call for `page` runs in: a matching linked tab, else a matching open tab, else a new one. */

@@ -15,16 +15,20 @@ import { openBridgeChannel } from '../bridge-channel.js';
 
 /** After the worker restarts (its ports all close), reconnect soon, which also wakes it. */
 const RECONNECT_DELAY_MS = 250;
-/** Set on this isolated world's global, so that a second injection into the same tab reuses the first. */
+/**
+ * Set on this isolated world's global, so that a second injection into the same document reuses
+ * a live first instance. An instance left behind by a disabled or reloaded extension is dead
+ * (its `chrome.runtime` is gone): then this injection starts afresh.
+ */
 const INSTANCE = Symbol.for('any.contentScript');
 
 interface ContentScript {
-  connect(): void;
+  /** Connects to the worker unless connected; false if this instance's extension is gone. */
+  connect(): boolean;
 }
 
-const existing = (globalThis as Record<symbol, ContentScript | undefined>)[INSTANCE];
-if (existing) existing.connect();
-else (globalThis as Record<symbol, ContentScript>)[INSTANCE] = startContentScript();
+const instances = globalThis as Record<symbol, ContentScript | undefined>;
+if (!instances[INSTANCE]?.connect()) instances[INSTANCE] = startContentScript();
 
 function startContentScript(): ContentScript {
   let port: chrome.runtime.Port | undefined;
@@ -56,15 +60,17 @@ function startContentScript(): ContentScript {
     else console.warn(`any: ignored an invalid message from the page bridge: ${parsed.problem}`);
   };
 
-  const connect = () => {
-    if (port || !bridgeOpen || !chrome.runtime?.id) return; // already connected, or the extension was unloaded
+  const connect = (): boolean => {
+    if (!chrome.runtime?.id) return false; // the extension was disabled, reloaded or updated
+    if (port || !bridgeOpen) return true;
     port = chrome.runtime.connect({ name: CONTENT_PORT_NAME });
     port.onMessage.addListener(fromBackground);
     port.onDisconnect.addListener(() => {
       port = undefined;
-      setTimeout(connect, RECONNECT_DELAY_MS);
+      setTimeout(() => connect(), RECONNECT_DELAY_MS);
     });
     toBackground({ type: 'ready', url: location.href });
+    return true;
   };
 
   const bridge = openBridgeChannel('content', fromPage, () => {
