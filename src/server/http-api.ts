@@ -30,6 +30,8 @@ export interface HttpApiContext {
   /** The port the server listens on (known once it listens). */
   port: () => number;
   maxBodyBytes: number;
+  /** `chrome-extension://<id>` origins allowed to probe `GET /health` before opening their WebSocket. */
+  extensionOrigins: ReadonlySet<string>;
   serverVersion: string;
   requestShutdown: () => void;
   log: (line: string) => void;
@@ -45,11 +47,13 @@ export function createHttpHandler(context: HttpApiContext) {
 }
 
 async function handle(context: HttpApiContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const refusal = refuseForeignCaller(request, context.port());
-  if (refusal) return sendError(response, null, refusal);
-
   const path = (request.url ?? '/').split('?')[0];
   const route = `${request.method} ${path}`;
+  // The extension knocks on /health before it opens its WebSocket; nothing else takes an Origin.
+  const extensionProbe = route === 'GET /health' && context.extensionOrigins.has(request.headers.origin ?? '');
+  const refusal = refuseForeignCaller(request, context.port(), extensionProbe);
+  if (refusal) return sendError(response, null, refusal);
+
   if (route === 'GET /health') return sendJson(response, 200, health(context));
   if (route === 'GET /status') return sendJson(response, 200, await status(context));
   if (route === 'POST /call') return handleCall(context, request, response);
@@ -110,12 +114,13 @@ async function status(context: HttpApiContext): Promise<Status> {
 }
 
 /** Web pages and rebound host names are refused; only local programs get through. */
-function refuseForeignCaller(request: IncomingMessage, port: number): ErrorShape | undefined {
+function refuseForeignCaller(request: IncomingMessage, port: number, fromOurExtension: boolean): ErrorShape | undefined {
   const host = request.headers.host ?? '';
   const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
   if (!allowedHosts.includes(host.toLowerCase())) {
     return errorShape('FORBIDDEN', `Host "${host}" is refused: the any server answers only to ${allowedHosts.join(', ')}.`);
   }
+  if (fromOurExtension) return undefined;
   const origin = request.headers.origin;
   if (origin !== undefined) {
     return errorShape('FORBIDDEN', `Requests from web pages are refused (Origin: ${origin}); call the any server from a local program.`);

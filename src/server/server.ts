@@ -58,16 +58,17 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
       return port;
     },
   });
+  const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
   const handler = createHttpHandler({
     dispatcher,
     port: () => port,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    extensionOrigins: allowedOrigins,
     serverVersion: VERSION,
     requestShutdown: () => options.onShutdownRequest?.(),
     log,
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
-  const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
   const onUpgrade = (request: import('node:http').IncomingMessage, socket: Duplex, head: Buffer) => {
     const origin = request.headers.origin ?? '';
     const path = (request.url ?? '').split('?')[0];

@@ -1,7 +1,12 @@
 /**
  * The one WebSocket to the any server, and its only owner. Every trigger (worker start,
  * install, browser start, the backstop alarm, a closed socket) calls `ensureConnected()`,
- * which does nothing while a socket is connecting or open, so there is never a second socket.
+ * which does nothing while an attempt is under way or a socket is open: never a second socket.
+ *
+ * An attempt first asks `GET /health` with fetch, and opens the WebSocket only once the server
+ * answers. Chromium throttles WebSockets per renderer process after failed handshakes (up to
+ * 1–5 s before each new one is even tried), so knocking with WebSockets while the server is
+ * down would make the reconnect slow exactly when it matters; fetch is not throttled.
  *
  * MV3 stops a service worker about 30 s after its last event, and takes its timers with it.
  * Two things keep it alive (both measured, see docs/lifecycle.md):
@@ -13,19 +18,22 @@ import { SERVER_PORT } from '../settings.js';
 
 const RETRY_INTERVAL_MS = 1_000; // the user's decision: fixed, no backoff
 const KEEP_ALIVE_INTERVAL_MS = 20_000;
+const PROBE_TIMEOUT_MS = 2_000;
 /** A socket opened before the server listens can stay CONNECTING with no close event. */
 const CONNECT_TIMEOUT_MS = 3_000;
 /** Results kept while disconnected, for the server to receive after a reconnect. */
 const OUTBOX_LIMIT = 1_000;
 
+const SERVER = `127.0.0.1:${SERVER_PORT}`;
 export const WORKER_ID = crypto.randomUUID();
 
 type MessageHandler = (message: ServerToExtension) => void;
 
+/** Whether an attempt is under way: true from the probe until its socket closes. */
+let attempting = false;
 let socket: WebSocket | undefined;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
-let connectTimer: ReturnType<typeof setTimeout> | undefined;
 let onServerMessage: MessageHandler = () => {};
 /** Messages that wait for an open socket; `send` on a CONNECTING socket throws and loses them. */
 const outbox: string[] = [];
@@ -34,24 +42,43 @@ export function onMessageFromServer(handler: MessageHandler): void {
   onServerMessage = handler;
 }
 
-export function isConnected(): boolean {
-  return socket?.readyState === WebSocket.OPEN;
-}
-
 export function ensureConnected(): void {
-  if (socket) return; // connecting or open: the existing socket is the connection
+  if (attempting) return;
+  attempting = true;
   clearTimeout(retryTimer);
   retryTimer = undefined;
+  fetch(`http://${SERVER}/health`, { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(
+    () => openSocket(),
+    () => endAttempt(),
+  );
+}
+
+/** Sends now if the socket is open, otherwise as soon as it is (after the next hello). */
+export function send(text: string): void {
+  if (socket?.readyState === WebSocket.OPEN) return socket.send(text);
+  outbox.push(text);
+  if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+  ensureConnected();
+}
+
+function openSocket(): void {
   let opened: WebSocket;
   try {
-    opened = new WebSocket(`ws://127.0.0.1:${SERVER_PORT}/ws`);
+    opened = new WebSocket(`ws://${SERVER}/ws`);
   } catch {
-    return scheduleRetry();
+    return endAttempt();
   }
   socket = opened;
-  connectTimer = setTimeout(() => {
-    if (opened.readyState === WebSocket.CONNECTING) drop(opened);
-  }, CONNECT_TIMEOUT_MS);
+  const connectTimer = setTimeout(() => opened.readyState === WebSocket.CONNECTING && close(), CONNECT_TIMEOUT_MS);
+  const close = () => {
+    if (socket !== opened) return;
+    clearTimeout(connectTimer);
+    clearInterval(keepAliveTimer);
+    socket = undefined;
+    opened.onopen = opened.onmessage = opened.onclose = opened.onerror = null;
+    if (opened.readyState === WebSocket.CONNECTING || opened.readyState === WebSocket.OPEN) opened.close();
+    endAttempt();
+  };
   opened.onopen = () => {
     clearTimeout(connectTimer);
     opened.send(JSON.stringify({
@@ -77,29 +104,13 @@ export function ensureConnected(): void {
     if (!parsed.ok) return console.warn(`any: ignored an invalid message from the server: ${parsed.problem}`);
     onServerMessage(parsed.value);
   };
-  opened.onclose = () => drop(opened);
-  opened.onerror = () => drop(opened);
+  opened.onclose = close;
+  opened.onerror = close;
 }
 
-/** Sends now if the socket is open, otherwise as soon as it is (after the next hello). */
-export function send(text: string): void {
-  if (socket?.readyState === WebSocket.OPEN) return socket.send(text);
-  outbox.push(text);
-  if (outbox.length > OUTBOX_LIMIT) outbox.shift();
-  ensureConnected();
-}
-
-function drop(closed: WebSocket): void {
-  if (socket !== closed) return;
-  socket = undefined;
-  clearTimeout(connectTimer);
-  clearInterval(keepAliveTimer);
-  closed.onopen = closed.onmessage = closed.onclose = closed.onerror = null;
-  if (closed.readyState === WebSocket.CONNECTING || closed.readyState === WebSocket.OPEN) closed.close();
-  scheduleRetry();
-}
-
-function scheduleRetry(): void {
+/** The attempt failed or its socket closed: try again in a second, for as long as it takes. */
+function endAttempt(): void {
+  attempting = false;
   if (retryTimer !== undefined) return;
   retryTimer = setTimeout(() => {
     retryTimer = undefined;
