@@ -33,7 +33,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension/background/index.ts'], outfile: `${extensionOut}/background.js`, format: 'esm', plugins: [settingsStaysExternal] }),
   build({ ...common, entryPoints: ['src/extension/settings.ts'], outfile: `${extensionOut}/settings.js`, format: 'esm' }),
   build({ ...common, entryPoints: ['src/extension/isolated/content.ts'], outfile: `${extensionOut}/content.js`, format: 'iife' }),
-  build({ ...common, entryPoints: ['src/extension/main/bridge.ts'], outfile: `${extensionOut}/bridge.js`, format: 'iife' }),
+  build({ ...common, entryPoints: ['src/extension/main/index.ts'], outfile: `${extensionOut}/main.js`, format: 'iife' }),
 ]);
 mkdirSync(extensionOut, { recursive: true });
 copyFileSync(`${root}src/extension/manifest.json`, `${extensionOut}/manifest.json`);

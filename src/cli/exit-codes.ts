@@ -19,5 +19,5 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   INTERNAL: 9,
 };
 
-/** Wrong command-line usage (commander's own errors use 1). */
+/** Wrong command-line usage: an unknown flag, a bad value, params that are not a JSON object. */
 export const USAGE_EXIT_CODE = 2;

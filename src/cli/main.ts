@@ -2,8 +2,9 @@
 /**
  * The `any` command line: call page methods, run the server, launch a managed browser.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { USAGE_EXIT_CODE } from './exit-codes.js';
 import { callCommand } from './commands/call.js';
 import { extensionCommand } from './commands/extension.js';
 import { launchCommand } from './commands/launch.js';
@@ -22,7 +23,15 @@ const program = new Command('any')
   .addCommand(extensionCommand)
   .showHelpAfterError('(add --help for usage)');
 
+// Usage errors (a bad flag, params that are not JSON) exit 2, like a bad request; commander
+// has already printed them.
+for (const command of [program, ...program.commands]) command.exitOverride();
+
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    return;
+  }
   process.stderr.write(`any: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -35,6 +35,7 @@ export function startServerProcess(port: number): Promise<void> {
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) => finish(new Error(`could not start the any server: ${error.message}`)));
-    child.on('exit', (code) => finish(new Error(stderr.trim() || `the any server exited with code ${code} before it was ready`)));
+    // 'close', not 'exit': it comes after the child's output has been read in full.
+    child.on('close', (code) => finish(new Error(stderr.trim() || `the any server exited with code ${code} before it was ready`)));
   });
 }

@@ -14,7 +14,7 @@ import {
 } from '../protocol/index.js';
 import { startServerProcess } from './autostart.js';
 import { AnyError, toAnyError } from './errors.js';
-import { requestJson, ServerUnreachable, type JsonResponse } from './transport.js';
+import { NotJsonResponse, requestJson, ServerUnreachable, type JsonResponse } from './transport.js';
 
 export interface CallOptions {
   /** The any server's port. Default 8765. */
@@ -108,7 +108,7 @@ async function send(port: number, body: string, signal: AbortSignal, autoStart: 
 /** The request failed after connecting: the server went away, or the port is not an any server's at all. */
 async function lostConnection(port: number, error: unknown): Promise<Error> {
   if ((error as Error).name === 'AbortError') return error as Error;
-  if ((await whoListens(port)) === 'another program') return portTaken(port);
+  if (error instanceof NotJsonResponse || (await whoListens(port)) === 'another program') return portTaken(port);
   return failure('DISCONNECTED', `Lost the connection to the any server on port ${port} during the call (${(error as Error).message}). Call again.`);
 }
 
@@ -117,7 +117,8 @@ async function whoListens(port: number): Promise<'any' | 'another program' | 'no
     const response = await requestJson(port, 'GET', '/health', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS));
     return parse(Health, response.body).ok ? 'any' : 'another program';
   } catch (error) {
-    return error instanceof ServerUnreachable ? 'nobody' : 'another program';
+    // Only an HTTP answer that is not any's proves another program; a reset or silence does not.
+    return error instanceof NotJsonResponse ? 'another program' : 'nobody';
   }
 }
 

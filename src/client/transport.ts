@@ -15,6 +15,9 @@ export interface JsonResponse {
 /** The server is not listening on that port (nothing answered the connection). */
 export class ServerUnreachable extends Error {}
 
+/** Something answered over HTTP, but not with JSON: not an any server. */
+export class NotJsonResponse extends Error {}
+
 export function requestJson(port: number, method: 'GET' | 'POST', path: string, body?: string, signal?: AbortSignal): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
     const outgoing = request({
@@ -35,7 +38,7 @@ export function requestJson(port: number, method: 'GET' | 'POST', path: string, 
         try {
           resolve({ status: incoming.statusCode ?? 0, body: JSON.parse(text) });
         } catch {
-          reject(new Error(`the server answered ${incoming.statusCode} with a body that is not JSON`));
+          reject(new NotJsonResponse(`the server answered ${incoming.statusCode} with a body that is not JSON`));
         }
       });
     });

@@ -11,12 +11,10 @@
  * The receiving side of every boundary validates with these schemas; nothing is trusted.
  */
 import * as v from 'valibot';
+import { PROTOCOL_VERSION } from './constants.js';
 import { ERROR_CODE_LIST } from './errors.js';
 
-export const PROTOCOL_VERSION = 1;
-
-/** The port the server listens on and the extension connects to, unless told otherwise. */
-export const DEFAULT_PORT = 8765;
+export * from './constants.js';
 
 /** Calls may run this long at most; the default when a caller names none. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -196,32 +194,11 @@ export type ContentToPage = v.InferOutput<typeof ContentToPage>;
 export const PageToContent = PageResult;
 export type PageToContent = PageResult;
 
-/** The name of the long-lived port each content script opens to the background worker. */
-export const CONTENT_PORT_NAME = 'any-content';
-
-/**
- * The content script and the bridge share the DOM but no JavaScript objects. At document_start,
- * before any page script exists, each dispatches this event once, proposing a fresh random
- * channel; whichever runs first hears the second's proposal, acknowledges it, and from then on
- * both talk only on event names derived from that channel, which page scripts never learn.
- */
-export const BRIDGE_HELLO_EVENT = 'any:bridge-hello';
 export const BridgeHello = v.strictObject({
   role: v.picklist(['content', 'page']),
   channel: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/)),
 });
 export type BridgeHello = v.InferOutput<typeof BridgeHello>;
-
-export interface BridgeEventNames {
-  toPage: string;
-  toContent: string;
-  /** Answers a hello: "I heard you, your channel is the one we use". */
-  ack: string;
-}
-
-export function bridgeEventNames(channel: string): BridgeEventNames {
-  return { toPage: `any:${channel}:to-page`, toContent: `any:${channel}:to-content`, ack: `any:${channel}:ack` };
-}
 
 // ── validation ────────────────────────────────────────────────────────────────
 

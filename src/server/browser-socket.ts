@@ -25,9 +25,14 @@ export interface BrowserSocketContext {
 export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketContext): void {
   const { dispatcher, log } = context;
   let link: BrowserLink | undefined;
+  /** For the dispatcher: throws when the socket cannot send, so the call fails at once. */
   const send = (message: ServerToExtension) => {
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
     socket.send(JSON.stringify(message));
+  };
+  /** For replies from inside our own event handlers: a closing socket simply gets none. */
+  const reply = (message: ServerToExtension) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
   const inspections = new Map<string, (state: ExtensionState | undefined) => void>();
   /** Asks the extension for its state; undefined if it does not answer within `timeoutMs`. */
@@ -50,10 +55,15 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
 
   socket.on('message', (data, isBinary) => {
     if (isBinary) return socket.close(1003, 'any speaks JSON text frames only');
+    const text = data.toString();
     let frame: unknown;
     try {
-      frame = JSON.parse(data.toString());
+      frame = JSON.parse(text);
     } catch {
+      // The worker splices the page's JSON text into its result frames; if that text was not
+      // JSON, fail the call the frame names rather than leave it to its timeout.
+      const id = /^\{"v":1,"type":"result","id":"([\w-]{1,128})"/.exec(text)?.[1];
+      if (link && id) dispatcher.receiveInvalid(link, id, 'its result is not valid JSON');
       return log('ignored a WebSocket frame that is not JSON');
     }
     const parsed = parse(ExtensionToServer, frame);
@@ -73,11 +83,11 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
         connectedAt: new Date().toISOString(),
       };
       link = { info, send, inspect };
-      send({ v: PROTOCOL_VERSION, type: 'welcome', id: message.id, serverVersion: context.serverVersion });
+      reply({ v: PROTOCOL_VERSION, type: 'welcome', id: message.id, serverVersion: context.serverVersion });
       dispatcher.attach(link);
       log(`browser connected (extension ${info.extensionVersion}, worker ${info.workerId})`);
     } else if (message.type === 'ping') {
-      send({ v: PROTOCOL_VERSION, type: 'pong', id: message.id });
+      reply({ v: PROTOCOL_VERSION, type: 'pong', id: message.id });
     } else if (message.type === 'state') {
       inspections.get(message.id)?.(message);
     } else if (link) {

@@ -111,9 +111,12 @@ export class CallDispatcher {
     this.#lastActivityAt = Date.now();
     const index = this.#links.indexOf(link);
     if (index >= 0) this.#links.splice(index, 1);
+    // The worker may have reconnected before its old socket's close was seen: its calls live on there.
+    const successor = this.#links.find((other) => other.info.workerId === link.info.workerId);
     for (const pending of this.#pendingCalls.values()) {
       if (pending.link !== link) continue;
-      pending.link = undefined;
+      pending.link = successor;
+      if (successor) continue;
       pending.grace = setTimeout(() => {
         this.#fail(pending.call.id, CallFailure.of('DISCONNECTED',
           `The browser disconnected while ${describe(pending.call)} was running, and did not come back ` +

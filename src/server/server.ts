@@ -16,6 +16,8 @@ import { createHttpHandler } from './http-api.js';
 export const DEFAULT_BROWSER_WAIT_MS = 10_000;
 export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** On shutdown, connections still busy after this long are cut. */
+const SHUTDOWN_GRACE_MS = 500;
 /** Results can be larger than requests (a page's DOM, a file); beyond this the socket would close. */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 256 * 1024 * 1024;
 
@@ -44,6 +46,8 @@ export interface ServerOptions {
 export interface AnyServer {
   readonly port: number;
   readonly url: string;
+  /** Where it listens: loopback addresses only. */
+  readonly addresses: string[];
   readonly dispatcher: CallDispatcher;
   close(): Promise<void>;
 }
@@ -103,15 +107,19 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    addresses: servers.map((server) => (server.address() as AddressInfo).address),
     dispatcher,
     close() {
       closing ??= (async () => {
         clearTimeout(idleTimer?.current);
+        // Fail the calls in flight first, and let their callers' error answers go out.
         dispatcher.close();
+        await new Promise((resolve) => setImmediate(resolve));
         for (const client of sockets.clients) client.close(1001, 'any server shutting down');
         await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
           server.close(() => resolve());
-          server.closeAllConnections();
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         })));
         for (const client of sockets.clients) client.terminate(); // don't wait for close handshakes
         sockets.close();

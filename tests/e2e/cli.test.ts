@@ -53,12 +53,18 @@ describe('any call / status (with a browser connected)', () => {
     assert.ok(Date.now() - started < 4_000);
   });
 
-  test('params that are not a JSON object are a usage error naming the problem', async () => {
+  test('params that are not a JSON object are a usage error naming the problem, exit 2', async () => {
     for (const params of ['{not json', '[1, 2]']) {
       const outcome = await runCli(['call', stack.pages.url('/cli'), 'echo', params, '-p', String(stack.port)]);
-      assert.notEqual(outcome.code, 0);
+      assert.equal(outcome.code, 2);
       assert.match(outcome.stderr, /params must be/);
     }
+  });
+
+  test('a bad flag value is a usage error, exit 2', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/cli'), 'echo', '--timeout', '0', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 2);
+    assert.match(outcome.stderr, /--timeout must be a whole number/);
   });
 
   test('a page that is not http(s) is refused before anything runs, exit 2', async () => {

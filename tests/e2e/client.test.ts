@@ -67,7 +67,7 @@ describe('call() with no server running', () => {
 
   test('with autoStart: false and no server, the call fails at once instead of starting one', async () => {
     const unused = await freePort();
-    await assert.rejects(call(pages.url('/'), 'echo', {}, { port: unused, autoStart: false }), { code: 'NO_BROWSER', message: /No any server is running/ });
+    await assert.rejects(call(pages.url('/'), 'echo', {}, { port: unused, autoStart: false }), { code: 'NO_SERVER', name: 'NoServerError', message: /No any server is running/ });
     assert.equal(await serverHealth(unused), undefined);
   });
 });

@@ -23,12 +23,6 @@ import {
   type Stack,
 } from './harness.js';
 
-async function elapsedOf(promise: Promise<unknown>): Promise<number> {
-  const started = Date.now();
-  await promise.catch(() => {});
-  return Date.now() - started;
-}
-
 describe('faults in the page and the extension', () => {
   let stack: Stack;
   const run = <T = unknown>(path: string, method: string, params: Record<string, unknown> = {}, options: { timeout?: number; signal?: AbortSignal } = {}) =>
@@ -46,9 +40,10 @@ describe('faults in the page and the extension', () => {
   test('the tab closed while a method runs: TAB_CLOSED, promptly', async () => {
     await run('/closing', 'echo');
     const slow = run('/closing', 'sleep', { ms: 20_000 });
+    const started = Date.now();
     await run('/closing', 'control', { action: 'close-tab', delay: 100 });
     await assert.rejects(slow, { code: 'TAB_CLOSED', message: /was closed/ });
-    assert.ok(await elapsedOf(slow) < 3_000);
+    assert.ok(Date.now() - started < 3_000);
   });
 
   test('the tab reloaded while a method runs: TAB_CLOSED, promptly', async () => {
@@ -103,7 +98,9 @@ describe('faults in the page and the extension', () => {
   test('a method that never appears fails fast once the page has loaded, listing the ones that exist', async () => {
     const fresh = run('/late/fresh', 'neverThere');
     await assert.rejects(fresh, { code: 'METHOD_NOT_FOUND' });
-    assert.ok(await elapsedOf(run('/late/page', 'neverThere')) < 500, 'a page loaded long ago answers at once');
+    const started = Date.now();
+    await assert.rejects(run('/late/page', 'neverThere'));
+    assert.ok(Date.now() - started < 500, 'a page loaded long ago answers at once');
     await assert.rejects(run('/late/page', 'neverThere'), (error: { methods: string[] }) => error.methods.includes('lateMethod'));
   });
 
@@ -138,13 +135,14 @@ describe('faults in the page and the extension', () => {
     await waitFor(async () => (await run<{ aborted: boolean }>('/hang-up', 'lastAbort'))?.aborted, 2_000, () => 'the page never saw the hang-up');
   });
 
-  test('the worker\'s process killed with a tab open: the tab\'s content script wakes a new worker at once', async () => {
+  test('the worker\'s process killed with a tab open: the tab\'s content script wakes a new worker at once', async (t) => {
     await run('/wakes-worker', 'echo');
     const before = workerId();
     const killedAt = Date.now();
     for (const pid of extensionProcesses(stack.browser.pid)) process.kill(pid, 'SIGKILL');
     await waitFor(() => workerId() !== undefined && workerId() !== before, 10_000, () => 'no new worker connected');
     const reconnectMs = Date.now() - killedAt;
+    t.diagnostic(`a new worker connected ${reconnectMs} ms after the old one was killed`);
     assert.ok(reconnectMs < 5_000, `reconnected after ${reconnectMs} ms`);
     assert.deepEqual(await run('/wakes-worker', 'echo', { after: 'restart' }), { after: 'restart' });
   });
@@ -164,7 +162,8 @@ describe('the browser or the server dying mid-call', () => {
       const killedAt = Date.now();
       process.kill(-first.pid, 'SIGKILL');
       await assert.rejects(slow, { code: 'DISCONNECTED' });
-      assert.ok(Date.now() - killedAt < 3_000, `took ${Date.now() - killedAt} ms`);
+      const reportedMs = Date.now() - killedAt;
+      assert.ok(reportedMs < 3_000, `took ${reportedMs} ms`);
       assert.equal((await serverHealth(server.port))?.extension, false);
 
       second = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS });
@@ -178,7 +177,7 @@ describe('the browser or the server dying mid-call', () => {
     }
   });
 
-  test('the server killed mid-call: the caller gets DISCONNECTED at once; a new server gets the browser back', async () => {
+  test('the server killed mid-call: the caller gets DISCONNECTED at once; a new server gets the browser back', async (t) => {
     const pages = await startPageServer();
     const port = await freePort();
     const browser = await launchBrowser({ port, headless: true, userscripts: TEST_USERSCRIPTS });
@@ -195,7 +194,9 @@ describe('the browser or the server dying mid-call', () => {
       server = await startServerProcess(port);
       const restartedAt = Date.now();
       await waitFor(async () => (await serverHealth(port))?.extension === true, 5_000, () => 'the browser did not reconnect');
-      assert.ok(Date.now() - restartedAt < 2_500, 'reconnected within 2.5 s');
+      const reconnectMs = Date.now() - restartedAt;
+      t.diagnostic(`the browser reconnected ${reconnectMs} ms after the server restarted`);
+      assert.ok(reconnectMs < 2_500, `reconnected after ${reconnectMs} ms`);
       assert.equal(await call(pages.url('/'), 'add', { a: 2, b: 2 }, { port, autoStart: false }), 4);
     } finally {
       server.kill('SIGKILL');

@@ -26,12 +26,16 @@ export interface PageServer {
 }
 
 /**
- * Serves a small HTML page at every path. The page's inline script would change the title
- * if CSP let it run; tests check that it did not.
+ * Serves a small HTML page at every path (and `/go`, which redirects to `/landed?from=go`).
+ * The page's inline script would change the title if CSP let it run; tests check that it did not.
  */
 export async function startPageServer(): Promise<PageServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (path === '/go') {
+      response.writeHead(302, { location: '/landed?from=go' });
+      return response.end();
+    }
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STRICT_CSP });
     response.end(`<!doctype html>
 <html><head><title>Test page ${path}</title>

@@ -79,9 +79,61 @@ describe('the any server', () => {
   }
 
   test('listens on loopback only', async () => {
+    assert.ok(server.addresses.length >= 1);
+    for (const address of server.addresses) assert.ok(['127.0.0.1', '::1'].includes(address), address);
+    // Where the machine has another address, the port is closed there.
     const external = Object.values(networkInterfaces()).flat().find((address) => address && !address.internal && address.family === 'IPv4');
-    if (!external) return; // this machine has no other address to try
-    await assert.rejects(fetch(`http://${external.address}:${server.port}/health`));
+    if (external) await assert.rejects(fetch(`http://${external.address}:${server.port}/health`));
+  });
+
+  test('a frame on a closing socket does not bring the server down', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(Buffer.from([1, 2, 3]), { binary: true }); // the server closes on binary frames...
+    socket.send(JSON.stringify({ v: 1, type: 'ping', id: 'p1' })); // ...and must not throw answering this
+    await new Promise((resolve) => socket.once('close', resolve));
+    assert.equal((await http(server.port, 'GET', '/health')).status, 200);
+  });
+
+  test('a result frame that is not JSON fails its call at once', async () => {
+    const extension = await connectFakeExtension(server.port);
+    const answer = http(server.port, 'POST', '/call', callBody());
+    const call = await extension.nextCall();
+    extension.socket.send(`{"v":1,"type":"result","id":"${call.id}","result":1}{`);
+    const response = await answer;
+    assert.equal(response.status, 500);
+    assert.equal(response.body.error.code, 'INTERNAL');
+    assert.match(response.body.error.message, /not valid JSON/);
+    await disconnect(extension);
+  });
+
+  test('a browser that reconnects before its old socket closes keeps its calls past the grace', async () => {
+    const own = await startServer({ port: 0, reconnectGraceMs: 100 });
+    try {
+      const first = await connectFakeExtension(own.port, 'same-worker');
+      const answer = http(own.port, 'POST', '/call', callBody());
+      const call = await first.nextCall();
+      const second = await connectFakeExtension(own.port, 'same-worker');
+      first.socket.close();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // well past the 100 ms grace
+      second.send({ v: 1, type: 'result', id: call.id, result: 'via the new socket' });
+      assert.deepEqual((await answer).body.result, 'via the new socket');
+      second.socket.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('shutting down answers the calls in flight with DISCONNECTED instead of cutting them off', async () => {
+    const own = await startServer({ port: 0 });
+    const extension = await connectFakeExtension(own.port);
+    const answer = http(own.port, 'POST', '/call', callBody());
+    await extension.nextCall();
+    await own.close();
+    const response = await answer;
+    assert.equal(response.status, 502);
+    assert.equal(response.body.error.code, 'DISCONNECTED');
+    assert.match(response.body.error.message, /shut down/);
   });
 
   test('GET /health says whether a browser is connected', async () => {

@@ -5,7 +5,8 @@
  */
 import { CallFailure, errorShape, PROTOCOL_VERSION, type ErrorShape, type PageResult, type ServerCall } from '../../protocol/index.js';
 import { send } from './connection.js';
-import { tabForPage, type LinkedTab } from './tabs.js';
+import type { LinkedTab } from './linked-tabs.js';
+import { tabForPage } from './tab-opening.js';
 
 /** The server cancels a call at its deadline; this backstop only frees calls whose cancel was lost. */
 const DEADLINE_BACKSTOP_MS = 1_000;

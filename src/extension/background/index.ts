@@ -5,7 +5,7 @@
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
 import { callsInFlight, cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
 import { ensureConnected, onMessageFromServer, send } from './connection.js';
-import { linkedTabStates, startTabRegistry } from './tabs.js';
+import { linkedTabStates, startLinkedTabs } from './linked-tabs.js';
 
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
 const RECONNECT_ALARM = 'any-reconnect';
@@ -19,7 +19,7 @@ onMessageFromServer((message) => {
   // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
 });
 
-startTabRegistry({ onResult: onPageResult, onTabGone });
+startLinkedTabs({ onResult: onPageResult, onTabGone });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === RECONNECT_ALARM) ensureConnected();

@@ -11,7 +11,7 @@ import {
   type ContentToBackground,
   type ContentToPage,
 } from '../../protocol/messages.js';
-import { openBridgeChannel } from '../bridge-channel.js';
+import { openBridgeChannel } from './bridge-channel.js';
 
 /** After the worker restarts (its ports all close), reconnect soon, which also wakes it. */
 const RECONNECT_DELAY_MS = 250;
@@ -27,10 +27,15 @@ interface ContentScript {
   connect(): boolean;
 }
 
-const instances = globalThis as Record<symbol, ContentScript | undefined>;
-if (!instances[INSTANCE]?.connect()) instances[INSTANCE] = startContentScript();
+/** Where the worker leaves the channel it chose before injecting this script into an open tab. */
+const PRESET_CHANNEL = Symbol.for('any.presetChannel');
 
-function startContentScript(): ContentScript {
+const worldGlobals = globalThis as Record<symbol, unknown>;
+const presetChannel = worldGlobals[PRESET_CHANNEL] as string | undefined;
+delete worldGlobals[PRESET_CHANNEL];
+if (!(worldGlobals[INSTANCE] as ContentScript | undefined)?.connect()) worldGlobals[INSTANCE] = startContentScript(presetChannel);
+
+function startContentScript(presetChannel: string | undefined): ContentScript {
   let port: chrome.runtime.Port | undefined;
   let bridgeOpen = false;
 
@@ -63,6 +68,11 @@ function startContentScript(): ContentScript {
   const connect = (): boolean => {
     if (!chrome.runtime?.id) return false; // the extension was disabled, reloaded or updated
     if (port || !bridgeOpen) return true;
+    if ((document as { prerendering?: boolean }).prerendering) {
+      // A prerendered page is not what its tab shows yet: link it when it is activated.
+      document.addEventListener('prerenderingchange', () => connect(), { once: true });
+      return true;
+    }
     port = chrome.runtime.connect({ name: CONTENT_PORT_NAME });
     port.onMessage.addListener(fromBackground);
     port.onDisconnect.addListener(() => {
@@ -73,7 +83,7 @@ function startContentScript(): ContentScript {
     return true;
   };
 
-  const bridge = openBridgeChannel('content', fromPage, () => {
+  const bridge = openBridgeChannel(presetChannel, fromPage, () => {
     bridgeOpen = true;
     connect();
   });

@@ -1,155 +1,275 @@
 /**
- * The page bridge (MAIN world, injected by the extension's manifest at document_start, so no
- * `<script>` element and nothing a strict CSP blocks). The one thing it does: run
- * `globalThis.__any__[method](params, { signal })` and answer with JSON text or a structured error.
+ * The page bridge (MAIN world). The one thing it does: run
+ * `globalThis.__any__[method](params, { signal })` and answer with JSON text or a structured
+ * error — always exactly one answer per call, whatever the page or the method does.
  *
- * Only own, enumerable function properties of `__any__` are methods: `toString`,
- * `constructor`, `__proto__` and other inherited names are "method not found".
+ * It reaches the page in two ways, neither of them a `<script>` element that a strict CSP blocks:
+ *   - the manifest runs main.js (which calls `runPageBridge`) at document_start, before any page
+ *     script, and the bridge agrees on a channel with the content script by a hello handshake;
+ *   - in tabs that were open before the extension, the worker injects `runPageBridge` itself with
+ *     `chrome.scripting.executeScript({ func, args })`, handing it the channel it chose, so that
+ *     nothing is broadcast where the page's scripts could hear it.
+ * For the second way `runPageBridge` must be self-contained: it uses only browser globals and its
+ * argument. Hence everything, helpers included, is inside it, and nothing is imported at run time.
+ *
+ * The primitives it relies on are captured when it starts, so a page script that later patches
+ * `dispatchEvent`, `CustomEvent`, `JSON` or `Object.prototype` cannot read or forge its messages.
  */
-import { errorShape, type ErrorShape } from '../../protocol/errors.js';
-import { ContentToPage, parse, type PageToContent } from '../../protocol/messages.js';
-import { openBridgeChannel } from '../bridge-channel.js';
+import type { ErrorShape } from '../../protocol/errors.js';
 
-/** A method missing once the page has loaded gets this long to appear (userscripts that register late). */
-const LATE_METHOD_GRACE_MS = 2_000;
-const METHOD_POLL_MS = 25;
-
-// Captured before page scripts run, so that the page cannot change how the bridge works.
-const { stringify: toJson, parse: fromJson } = JSON;
-const { hasOwn, keys } = Object;
-const { propertyIsEnumerable } = Object.prototype;
-const { apply } = Reflect;
-const SafeAbortController = AbortController;
-const SafePromise = Promise;
-const safeSetTimeout = setTimeout;
-const isNode = typeof Node === 'function' ? (value: unknown) => value instanceof Node : () => false;
-
-// Calls into a page that is still loading wait for its load event (as Playwright's goto does),
-// so that methods see the whole document, not the part parsed so far.
-let loadedAt: number | undefined;
-const pageLoaded = new SafePromise<void>((resolve) => {
-  const markLoaded = () => {
-    loadedAt = performance.now();
-    resolve();
-  };
-  if (document.readyState === 'complete') markLoaded();
-  else addEventListener('load', markLoaded, { once: true });
-});
-
-const runningCalls = new Map<string, AbortController>();
-const bridge = openBridgeChannel('page', onMessage, () => {});
-
-function onMessage(text: string): void {
-  let raw: unknown;
-  try {
-    raw = fromJson(text);
-  } catch {
-    return;
-  }
-  const parsed = parse(ContentToPage, raw);
-  if (!parsed.ok) return;
-  const message = parsed.value;
-  if (message.type === 'cancel') {
-    runningCalls.get(message.id)?.abort(new DOMException(`any: the call was ${message.reason === 'TIMEOUT' ? 'timed out' : 'cancelled'}`, 'AbortError'));
-    return;
-  }
-  void runCall(message.id, message.method, message.paramsJson);
+export interface PageBridgeSetup {
+  /** BRIDGE_HELLO_EVENT (protocol/messages.ts). */
+  helloEvent: string;
+  /** The channel the worker chose, for a late injection; null at document_start (handshake). */
+  presetChannel: string | null;
+  /** How long a method missing after the page's load event may take to appear. */
+  lateMethodGraceMs: number;
 }
 
-async function runCall(id: string, method: string, paramsJson: string): Promise<void> {
-  const controller = new SafeAbortController();
-  runningCalls.set(id, controller);
-  try {
-    const api = await waitForMethod(method, controller.signal);
-    const fn = api?.[method];
-    if (typeof fn !== 'function') return answer({ type: 'result', id, error: methodNotFound(method) });
+export function runPageBridge(setup: PageBridgeSetup): void {
+  const { apply } = Reflect;
+  const { addEventListener: listen, removeEventListener: unlisten, dispatchEvent: dispatch } = EventTarget.prototype;
+  const SafeCustomEvent = CustomEvent;
+  const getDetail = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail')!.get!;
+  const { stringify: toJson, parse: fromJson } = JSON;
+  const { hasOwn, keys } = Object;
+  const { propertyIsEnumerable, toString: objectToString } = Object.prototype;
+  const SafeAbortController = AbortController;
+  const abortWith = AbortController.prototype.abort;
+  const SafeDOMException = DOMException;
+  const SafePromise = Promise;
+  const SafeMap = Map;
+  const { get: mapGet, set: mapSet, delete: mapDelete } = Map.prototype;
+  const SafeString = String;
+  const safeSetTimeout = setTimeout.bind(window);
+  const now = performance.now.bind(performance);
+  const getRandomValues = crypto.getRandomValues.bind(crypto);
+  const SafeNode = typeof Node === 'function' ? Node : undefined;
+  const target: EventTarget = window;
+  const METHOD_POLL_MS = 25;
+  const isChannel = (value: unknown): value is string => {
+    if (typeof value !== 'string' || value.length !== 32) return false;
+    for (let i = 0; i < 32; i++) if ('0123456789abcdef'.indexOf(value[i]!) < 0) return false;
+    return true;
+  };
+  // bridgeEventNames (protocol/messages.ts), spelled out here because this function imports nothing.
+  const eventNames = (channel: string) => ({ toPage: `any:${channel}:to-page`, toContent: `any:${channel}:to-content`, ack: `any:${channel}:ack` });
+
+  // ── the channel ──────────────────────────────────────────────────────────────
+  let channel: string | undefined;
+  const fire = (type: string, detail: string) => {
+    const init = { __proto__: null, detail } as CustomEventInit<string>;
+    apply(dispatch, target, [new SafeCustomEvent(type, init)]);
+  };
+  const receive = (event: Event) => {
+    const detail: unknown = apply(getDetail, event, []);
+    if (typeof detail === 'string') onMessage(detail);
+  };
+  const settle = (agreed: string) => {
+    channel = agreed;
+    apply(listen, target, [eventNames(agreed).toPage, receive, true]);
+  };
+  const send = (text: string) => {
+    if (channel) fire(eventNames(channel).toContent, text);
+  };
+
+  if (setup.presetChannel !== null) {
+    if (!isChannel(setup.presetChannel)) return;
+    settle(setup.presetChannel);
+    fire(eventNames(setup.presetChannel).ack, '');
+  } else {
+    const proposal = randomChannel();
+    const stopHandshake = () => {
+      apply(unlisten, target, [setup.helloEvent, onHello, true]);
+      apply(unlisten, target, [eventNames(proposal).ack, onAck, true]);
+    };
+    const onHello = (event: Event) => {
+      const hello = parseObject(apply(getDetail, event, []));
+      if (!hello || own(hello, 'role') !== 'content' || !isChannel(own(hello, 'channel')) || channel) return;
+      stopHandshake();
+      settle(own(hello, 'channel') as string);
+      fire(eventNames(channel!).ack, '');
+    };
+    const onAck = () => {
+      if (channel) return;
+      stopHandshake();
+      settle(proposal);
+    };
+    apply(listen, target, [setup.helloEvent, onHello, true]);
+    apply(listen, target, [eventNames(proposal).ack, onAck, true]);
+    fire(setup.helloEvent, toJson({ role: 'page', channel: proposal }));
+  }
+
+  // ── the page's load, for calls that arrive while it is still loading ───────────
+  let loadedAt: number | undefined;
+  const pageLoaded = new SafePromise<void>((resolve) => {
+    const markLoaded = () => {
+      loadedAt = now();
+      resolve();
+    };
+    if (document.readyState === 'complete') markLoaded();
+    else apply(listen, target, ['load', markLoaded, { once: true }]);
+  });
+
+  // ── calls ────────────────────────────────────────────────────────────────────
+  const runningCalls: Map<string, AbortController> = new SafeMap();
+
+  function onMessage(text: string): void {
+    const message = parseObject(text);
+    const type = message && own(message, 'type');
+    const id = message && own(message, 'id');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) return;
+    if (type === 'cancel') {
+      const controller = apply(mapGet, runningCalls, [id]) as AbortController | undefined;
+      const reason = own(message!, 'reason') === 'TIMEOUT' ? 'timed out' : 'cancelled';
+      if (controller) apply(abortWith, controller, [new SafeDOMException(`any: the call was ${reason}`, 'AbortError')]);
+      return;
+    }
+    const method = own(message!, 'method');
+    const paramsJson = own(message!, 'paramsJson');
+    if (type !== 'call' || typeof method !== 'string' || typeof paramsJson !== 'string') return;
+    void runCall(id, method, paramsJson);
+  }
+
+  /** Runs one call and answers it exactly once, whatever happens on the way. */
+  async function runCall(id: string, method: string, paramsJson: string): Promise<void> {
+    const controller = new SafeAbortController();
+    apply(mapSet, runningCalls, [id, controller]);
+    let answer: Record<string, unknown>;
+    try {
+      answer = await callMethod(method, paramsJson, controller.signal);
+    } catch (error) {
+      answer = { error: { name: 'InternalError', message: `The any page bridge failed: ${describe(error)}.`, code: 'INTERNAL' } satisfies ErrorShape };
+    }
+    apply(mapDelete, runningCalls, [id]);
+    let text: string;
+    try {
+      text = toJson({ type: 'result', id, ...answer });
+    } catch (error) {
+      text = toJson({ type: 'result', id, error: { name: 'InternalError', message: `The any page bridge could not encode its answer: ${describe(error)}.`, code: 'INTERNAL' } });
+    }
+    send(text);
+  }
+
+  async function callMethod(method: string, paramsJson: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const api = await waitForMethod(method, signal);
+    if (!api) return { error: methodNotFound(method) };
     let value: unknown;
     try {
-      value = await apply(fn, api, [fromJson(paramsJson), { signal: controller.signal }]);
+      value = await apply(api[method] as (...args: unknown[]) => unknown, api, [fromJson(paramsJson), { signal }]);
     } catch (thrown) {
-      return answer({ type: 'result', id, error: thrownError(thrown) });
+      return { error: thrownError(thrown) };
     }
-    answer(encodeResult(id, method, value));
-  } finally {
-    runningCalls.delete(id);
+    return encodeResult(method, value);
   }
-}
 
-type Api = Record<string, unknown>;
+  type Api = Record<string, unknown>;
 
-function currentApi(): Api | undefined {
-  const api: unknown = (globalThis as { __any__?: unknown }).__any__;
-  return (typeof api === 'object' || typeof api === 'function') && api !== null ? (api as Api) : undefined;
-}
+  function currentApi(): Api | undefined {
+    const api: unknown = (globalThis as { __any__?: unknown }).__any__;
+    return (typeof api === 'object' || typeof api === 'function') && api !== null ? (api as Api) : undefined;
+  }
 
-function isMethod(api: Api | undefined, name: string): boolean {
-  return !!api && hasOwn(api, name) && apply(propertyIsEnumerable, api, [name]) && typeof api[name] === 'function';
-}
+  /** Own, enumerable function properties only: inherited names such as toString are not methods. */
+  function isMethod(api: Api | undefined, name: string): boolean {
+    return !!api && hasOwn(api, name) && apply(propertyIsEnumerable, api, [name]) && typeof api[name] === 'function';
+  }
 
-/** Finds the method once the page has loaded, giving late userscripts a grace period after load. */
-async function waitForMethod(method: string, signal: AbortSignal): Promise<Api | undefined> {
-  if (loadedAt === undefined) await untilAborted(pageLoaded, signal);
-  for (;;) {
+  /** Finds the method once the page has loaded, giving late userscripts a grace period after load. */
+  async function waitForMethod(method: string, signal: AbortSignal): Promise<Api | undefined> {
+    if (loadedAt === undefined) {
+      await new SafePromise<void>((resolve) => {
+        void pageLoaded.then(resolve);
+        apply(listen, signal, ['abort', () => resolve(), { once: true }]);
+      });
+    }
+    for (;;) {
+      const api = currentApi();
+      if (isMethod(api, method)) return api;
+      if (signal.aborted || loadedAt === undefined || now() - loadedAt >= setup.lateMethodGraceMs) return undefined;
+      await new SafePromise((resolve) => safeSetTimeout(resolve, METHOD_POLL_MS));
+    }
+  }
+
+  function methodNotFound(method: string): ErrorShape {
     const api = currentApi();
-    if (isMethod(api, method)) return api;
-    if (signal.aborted || performance.now() - loadedAt! >= LATE_METHOD_GRACE_MS) return undefined;
-    await new SafePromise((resolve) => safeSetTimeout(resolve, METHOD_POLL_MS));
+    const methods = api ? keys(api).filter((name) => isMethod(api, name)) : [];
+    const where = location.href;
+    const message = methods.length
+      ? `__any__.${method} is not a method on ${where}. Methods here: ${methods.join(', ')}.`
+      : `__any__.${method} is not a method on ${where}: no methods are registered on this page. Check that a ` +
+        `userscript defines globalThis.__any__.${method}, matches this URL, and runs in the page (@grant none).`;
+    return { name: 'MethodNotFoundError', message, code: 'METHOD_NOT_FOUND', methods };
   }
-}
 
-/** Waits for `promise`, or less if the call is cancelled meanwhile. */
-function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  return new SafePromise<void>((resolve) => {
-    promise.then(resolve);
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-function methodNames(): string[] {
-  const api = currentApi();
-  return api ? keys(api).filter((name) => isMethod(api, name)) : [];
-}
-
-function methodNotFound(method: string): ErrorShape {
-  const methods = methodNames();
-  const where = location.href;
-  const message = methods.length
-    ? `__any__.${method} is not a method on ${where}. Methods here: ${methods.join(', ')}.`
-    : `__any__.${method} is not a method on ${where}: no methods are registered on this page. Check that a ` +
-      'userscript defines globalThis.__any__.' + method + ', matches this URL, and runs in the page (@grant none).';
-  return errorShape('METHOD_NOT_FOUND', message, { methods });
-}
-
-function thrownError(thrown: unknown): ErrorShape {
-  if (thrown instanceof Error || (typeof thrown === 'object' && thrown !== null && 'message' in thrown)) {
-    const { name, message, stack } = thrown as { name?: unknown; message?: unknown; stack?: unknown };
-    return {
-      name: typeof name === 'string' && name ? name : 'Error',
-      message: typeof message === 'string' ? message : String(message),
-      code: 'METHOD_THREW',
-      ...(typeof stack === 'string' ? { stack } : {}),
-    };
+  /** The page's own error, described without trusting it: getters may throw, toString may be missing. */
+  function thrownError(thrown: unknown): ErrorShape {
+    try {
+      if ((typeof thrown === 'object' && thrown !== null) || typeof thrown === 'function') {
+        const { name, message, stack } = thrown as { name?: unknown; message?: unknown; stack?: unknown };
+        return {
+          name: typeof name === 'string' && name ? name : 'Error',
+          message: typeof message === 'string' ? message : describe(thrown),
+          code: 'METHOD_THREW',
+          ...(typeof stack === 'string' ? { stack } : {}),
+        };
+      }
+    } catch {
+      // fall through: describe the value itself
+    }
+    return { name: 'Error', message: describe(thrown), code: 'METHOD_THREW' };
   }
-  return { name: 'Error', message: String(thrown), code: 'METHOD_THREW' };
-}
 
-/**
- * Results are JSON: they go through JSON.stringify, with `undefined` answered as `null`.
- * What JSON cannot carry (a DOM node, a cycle, a BigInt, a bare function) is a clear error.
- */
-function encodeResult(id: string, method: string, value: unknown): PageToContent {
-  const bad = (why: string) => ({ type: 'result' as const, id, error: errorShape('BAD_RESULT', `__any__.${method} returned ${why}, which cannot be sent as JSON. Return plain data instead (strings, numbers, arrays, objects).`) });
-  if (value === undefined) return { type: 'result', id, json: 'null' };
-  if (isNode(value)) return bad('a DOM node');
-  if (typeof value === 'function' || typeof value === 'symbol') return bad(`a ${typeof value}`);
-  try {
-    const json = toJson(value);
-    return json === undefined ? bad('a value JSON has no form for') : { type: 'result', id, json };
-  } catch (error) {
-    return bad(`a value JSON.stringify refused (${(error as Error).message})`);
+  /**
+   * Results are JSON: they go through JSON.stringify, with `undefined` answered as `null`.
+   * What JSON cannot carry (a DOM node, a cycle, a BigInt, a bare function) is a clear error.
+   */
+  function encodeResult(method: string, value: unknown): Record<string, unknown> {
+    const bad = (why: string) => ({ error: {
+      name: 'BadResultError',
+      message: `__any__.${method} returned ${why}, which cannot be sent as JSON. Return plain data instead (strings, numbers, arrays, objects).`,
+      code: 'BAD_RESULT',
+    } satisfies ErrorShape });
+    if (value === undefined) return { json: 'null' };
+    if (SafeNode && value instanceof SafeNode) return bad('a DOM node');
+    if (typeof value === 'function' || typeof value === 'symbol') return bad(`a ${typeof value}`);
+    let json: string | undefined;
+    try {
+      json = toJson(value);
+    } catch (error) {
+      return bad(`a value JSON.stringify refused (${describe(error)})`);
+    }
+    return json === undefined ? bad('a value JSON has no form for') : { json };
   }
-}
 
-function answer(message: PageToContent): void {
-  bridge.send(toJson(message));
+  function describe(value: unknown): string {
+    try {
+      if (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string') return (value as Error).message;
+      return SafeString(value);
+    } catch {
+      return apply(objectToString, value, []) as string;
+    }
+  }
+
+  function parseObject(text: unknown): object | undefined {
+    if (typeof text !== 'string') return undefined;
+    try {
+      const value: unknown = fromJson(text);
+      return typeof value === 'object' && value !== null ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An own property only: a polluted Object.prototype cannot supply a missing field. */
+  function own(object: object, key: string): unknown {
+    return hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+  }
+
+  function randomChannel(): string {
+    const bytes = getRandomValues(new Uint8Array(16));
+    let hex = '';
+    for (let i = 0; i < bytes.length; i++) hex += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+    return hex;
+  }
 }

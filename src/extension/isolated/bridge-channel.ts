@@ -1,0 +1,84 @@
+/**
+ * The content script's end of its private channel to the page bridge (MAIN world).
+ *
+ * The two worlds share the DOM but no JavaScript objects. Messages are JSON text in the `detail`
+ * of synchronous CustomEvents on `window`, under event names derived from a random channel id
+ * (`bridgeEventNames`) that page scripts never learn:
+ *
+ *   - at document_start, before any page script exists, each side dispatches BRIDGE_HELLO_EVENT
+ *     once, proposing a fresh channel; whichever ran first hears the other's proposal and
+ *     acknowledges it on that channel's `ack` event;
+ *   - in a tab that was open before the extension, page scripts are already running and could
+ *     listen for a hello, so nothing is broadcast: the worker picks the channel and hands it to
+ *     both sides directly (`presetChannel`), and the bridge acknowledges it when it starts.
+ *
+ * This world's globals cannot be touched by page scripts, so no primitive needs guarding here.
+ */
+import { BRIDGE_HELLO_EVENT, BridgeHello, bridgeEventNames, parse } from '../../protocol/messages.js';
+
+export interface BridgeChannel {
+  /** Sends JSON text to the page bridge; false before the channel is open. */
+  send(text: string): boolean;
+}
+
+/**
+ * Opens the channel. `onOpen` runs once the bridge has acknowledged it (synchronously, when the
+ * bridge is already listening); `onMessage` receives the bridge's JSON text.
+ */
+export function openBridgeChannel(
+  presetChannel: string | undefined,
+  onMessage: (text: string) => void,
+  onOpen: () => void,
+): BridgeChannel {
+  const proposal = presetChannel ?? randomChannel();
+  let channel: string | undefined;
+
+  const receive = (event: Event) => {
+    const detail: unknown = (event as CustomEvent).detail;
+    if (typeof detail === 'string') onMessage(detail);
+  };
+  const settle = (agreed: string) => {
+    channel = agreed;
+    removeEventListener(BRIDGE_HELLO_EVENT, onHello, true);
+    removeEventListener(bridgeEventNames(proposal).ack, settleOnOwnChannel, true);
+    addEventListener(bridgeEventNames(agreed).toContent, receive, true);
+    onOpen();
+  };
+  const settleOnOwnChannel = () => {
+    if (!channel) settle(proposal);
+  };
+  const onHello = (event: Event) => {
+    let hello: unknown;
+    try {
+      hello = JSON.parse((event as CustomEvent).detail);
+    } catch {
+      return;
+    }
+    const parsed = parse(BridgeHello, hello);
+    if (!parsed.ok || parsed.value.role !== 'page' || channel) return;
+    settle(parsed.value.channel);
+    fire(bridgeEventNames(parsed.value.channel).ack, '');
+  };
+
+  addEventListener(bridgeEventNames(proposal).ack, settleOnOwnChannel, true);
+  if (!presetChannel) {
+    addEventListener(BRIDGE_HELLO_EVENT, onHello, true);
+    fire(BRIDGE_HELLO_EVENT, JSON.stringify({ role: 'content', channel: proposal }));
+  }
+
+  return {
+    send(text) {
+      if (!channel) return false;
+      fire(bridgeEventNames(channel).toPage, text);
+      return true;
+    },
+  };
+}
+
+function fire(type: string, detail: string): void {
+  dispatchEvent(new CustomEvent(type, { detail }));
+}
+
+function randomChannel(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}

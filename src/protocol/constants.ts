@@ -1,0 +1,36 @@
+/**
+ * Plain constants of the protocol, with no schema library attached, so that the small scripts
+ * injected into every page (main.js) and the extension's settings.js can import them cheaply.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** The port the server listens on and the extension connects to, unless told otherwise. */
+export const DEFAULT_PORT = 8765;
+
+/** The name of the long-lived port each content script opens to the background worker. */
+export const CONTENT_PORT_NAME = 'any-content';
+
+/**
+ * A call for a method the page does not have waits for the page's load event, then this long
+ * for a userscript that registers late, before it fails with METHOD_NOT_FOUND.
+ */
+export const LATE_METHOD_GRACE_MS = 2_000;
+
+/**
+ * The content script and the page bridge open a private channel at document_start by each
+ * dispatching this event once; see src/extension/isolated/bridge-channel.ts.
+ */
+export const BRIDGE_HELLO_EVENT = 'any:bridge-hello';
+
+export interface BridgeEventNames {
+  toPage: string;
+  toContent: string;
+  /** Answers a hello, or announces a bridge started on a channel the worker chose. */
+  ack: string;
+}
+
+/** The channel's event names. The page bridge spells the same rule out (it imports nothing). */
+export function bridgeEventNames(channel: string): BridgeEventNames {
+  return { toPage: `any:${channel}:to-page`, toContent: `any:${channel}:to-content`, ack: `any:${channel}:ack` };
+}
