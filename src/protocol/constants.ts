@@ -18,6 +18,12 @@ export const CONTENT_PORT_NAME = 'any-content';
 export const LATE_METHOD_GRACE_MS = 2_000;
 
 /**
+ * The largest result a method may return, as JSON text. Larger ones fail with TOO_LARGE in the
+ * page, before they are sent: Chrome's extension messaging carries at most 64 MiB per message.
+ */
+export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
+
+/**
  * The content script and the page bridge open a private channel at document_start by each
  * dispatching this event once; see src/extension/isolated/bridge-channel.ts.
  */

@@ -52,7 +52,10 @@ async function handle(context: HttpApiContext, request: IncomingMessage, respons
   // The extension knocks on /health before it opens its WebSocket; nothing else takes an Origin.
   const extensionProbe = route === 'GET /health' && context.extensionOrigins.has(request.headers.origin ?? '');
   const refusal = refuseForeignCaller(request, context.port(), extensionProbe);
-  if (refusal) return sendError(response, null, refusal);
+  if (refusal) {
+    context.log(`refused ${route}: ${refusal.message}`);
+    return sendError(response, null, refusal);
+  }
 
   if (route === 'GET /health') return sendJson(response, 200, health(context));
   if (route === 'GET /status') return sendJson(response, 200, await status(context));

@@ -2,24 +2,30 @@
  * The any server: HTTP for callers and one WebSocket (`/ws`) per browser, on one port,
  * on loopback only. It routes calls and results; it never runs or sends code.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { PINNED_EXTENSION_ID } from '../extension-identity.js';
-import { DEFAULT_PORT } from '../protocol/index.js';
+import { DEFAULT_PORT, errorShape, MAX_RESULT_CHARS, PROTOCOL_VERSION } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { acceptBrowserSocket } from './browser-socket.js';
 import { CallDispatcher } from './dispatcher.js';
 import { createHttpHandler } from './http-api.js';
+import { isSameUser } from './peer-user.js';
 
 export const DEFAULT_BROWSER_WAIT_MS = 10_000;
 export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** On shutdown, connections still busy after this long are cut. */
 const SHUTDOWN_GRACE_MS = 500;
-/** Results can be larger than requests (a page's DOM, a file); beyond this the socket would close. */
-export const MAX_WEBSOCKET_MESSAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * The largest message the extension may send: a result of MAX_RESULT_CHARS characters, which
+ * take at most 3 bytes each in UTF-8, and its envelope. A larger frame closes the socket.
+ */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 3 * MAX_RESULT_CHARS + 1024 * 1024;
+/** Requests go on to the extension, whose messaging carries at most 64 MiB. */
+export const MAX_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface ServerOptions {
   /** TCP port on 127.0.0.1 (and ::1 where available). 0 picks a free one. */
@@ -73,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     log,
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
-  const onUpgrade = (request: import('node:http').IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const origin = request.headers.origin ?? '';
     const path = (request.url ?? '').split('?')[0];
     const host = (request.headers.host ?? '').toLowerCase();
@@ -86,14 +92,35 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
   };
 
+  // Loopback keeps other machines out; other users of this machine are known by their
+  // connection (looked up once, as it opens) and refused every request and upgrade.
+  const foreignSockets = new WeakSet<Socket>();
+  const onConnection = (socket: Socket) => {
+    if (!isSameUser(socket)) foreignSockets.add(socket);
+  };
+  const refusalForAnotherUser = () => JSON.stringify({ v: PROTOCOL_VERSION, id: null, error: errorShape('FORBIDDEN',
+    'This any server belongs to another user of this machine; start your own on another port (--port).') });
+  const guardedHandler = (request: IncomingMessage, response: ServerResponse) => {
+    if (!foreignSockets.has(request.socket as Socket)) return handler(request, response);
+    log('refused a request from another user of this machine');
+    response.writeHead(403, { 'content-type': 'application/json', connection: 'close' }).end(refusalForAnotherUser());
+  };
+  const guardedUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!foreignSockets.has(request.socket as Socket)) return onUpgrade(request, socket, head);
+    log('refused a WebSocket from another user of this machine');
+    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  };
+
   // Loopback only: 127.0.0.1 always, ::1 too where the machine has IPv6, on the same port.
-  const primary = createServer(handler);
-  primary.on('upgrade', onUpgrade);
+  const primary = createServer(guardedHandler);
+  primary.on('connection', onConnection);
+  primary.on('upgrade', guardedUpgrade);
   await listen(primary, port, '127.0.0.1');
   port = (primary.address() as AddressInfo).port;
   const servers: Server[] = [primary];
-  const secondary = createServer(handler);
-  secondary.on('upgrade', onUpgrade);
+  const secondary = createServer(guardedHandler);
+  secondary.on('connection', onConnection);
+  secondary.on('upgrade', guardedUpgrade);
   try {
     await listen(secondary, port, '::1');
     servers.push(secondary);

@@ -28,6 +28,7 @@ export interface PageServer {
 /**
  * Serves a small HTML page at every path (and `/go`, which redirects to `/landed?from=go`).
  * The page's inline script would change the title if CSP let it run; tests check that it did not.
+ * Pages under /no-csp/ come without a CSP.
  */
 export async function startPageServer(): Promise<PageServer> {
   const server: Server = createServer((request, response) => {
@@ -36,7 +37,9 @@ export async function startPageServer(): Promise<PageServer> {
       response.writeHead(302, { location: '/landed?from=go' });
       return response.end();
     }
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STRICT_CSP });
+    // /no-csp/ pages play ordinary web pages, whose scripts may fetch and open WebSockets.
+    const csp = path?.startsWith('/no-csp/') ? {} : { 'content-security-policy': STRICT_CSP };
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...csp });
     response.end(`<!doctype html>
 <html><head><title>Test page ${path}</title>
 <script>document.title = 'inline script ran';</script></head>
@@ -57,6 +60,8 @@ export async function startPageServer(): Promise<PageServer> {
 export interface Stack {
   pages: PageServer;
   server: AnyServer;
+  /** What the server logged: refusals, connections. */
+  serverLog: string[];
   browser: ManagedBrowser;
   port: number;
   close(): Promise<void>;
@@ -64,7 +69,8 @@ export interface Stack {
 
 export async function startStack(options: { userscripts?: string; browserWaitMs?: number; extensions?: string[] } = {}): Promise<Stack> {
   const pages = await startPageServer();
-  const server = await startServer({ port: 0, browserWaitMs: options.browserWaitMs ?? 15_000 });
+  const serverLog: string[] = [];
+  const server = await startServer({ port: 0, browserWaitMs: options.browserWaitMs ?? 15_000, log: (line) => serverLog.push(line) });
   const browser = await launchBrowser({
     port: server.port,
     headless: true,
@@ -75,6 +81,7 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
   return {
     pages,
     server,
+    serverLog,
     browser,
     port: server.port,
     async close() {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { serverHealth } from '../../client/call.js';
 import { PINNED_EXTENSION_ID } from '../../extension-identity.js';
 import { ALREADY_RUNNING_LINE, LISTENING_LINE } from '../../protocol/index.js';
-import { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES, startServer } from '../../server/server.js';
+import { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES, startServer } from '../../server/server.js';
 import { integer, portOption } from '../options.js';
 
 interface ServeOptions {
@@ -22,7 +22,7 @@ export const serveCommand = new Command('serve')
   .description('Run the any server in the foreground (calls start one by themselves when none runs).')
   .addOption(portOption())
   .addOption(new Option('--browser-wait <ms>', 'how long a call waits for a browser to connect').default(DEFAULT_BROWSER_WAIT_MS).argParser(integer('--browser-wait', 0, 600_000)))
-  .addOption(new Option('--max-body <bytes>', 'largest accepted request body').default(DEFAULT_MAX_BODY_BYTES).argParser(integer('--max-body', 1024, 1024 ** 3)))
+  .addOption(new Option('--max-body <bytes>', 'largest accepted request body').default(DEFAULT_MAX_BODY_BYTES).argParser(integer('--max-body', 1024, MAX_MAX_BODY_BYTES)))
   .addOption(new Option('--allow-extension <id...>', 'also accept the WebSocket of these extension IDs').default([]))
   .addOption(new Option('--idle-exit <ms>', 'exit after this long with no browser connected and no calls (default: never; 15 minutes when started by a call)').argParser(integer('--idle-exit', 1, 2 ** 31 - 1)))
   .option('-q, --quiet', 'log nothing after the ready line', false)

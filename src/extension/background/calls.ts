@@ -34,15 +34,24 @@ export async function startCall(call: ServerCall): Promise<void> {
     }), call.timeout + DEADLINE_BACKSTOP_MS),
   };
   runningCalls.set(call.id, running);
+  let tab: LinkedTab;
   try {
-    const tab = await tabForPage(call.page, running.abort.signal);
+    tab = await tabForPage(call.page, running.abort.signal);
     if (runningCalls.get(call.id) !== running) return; // cancelled while the tab opened
     running.tab = tab;
     tab.lastUsed = Date.now();
     tab.callIds.add(call.id);
+  } catch (error) {
+    return finish(call.id, { error: toErrorShape(error, call) });
+  }
+  try {
     tab.send({ type: 'call', id: call.id, method: call.method, params: call.params });
   } catch (error) {
-    finish(call.id, { error: toErrorShape(error, call) });
+    // Chrome's messaging refuses ports that just closed, and messages over 64 MiB.
+    const message = (error as Error).message;
+    finish(call.id, { error: /disconnected/i.test(message)
+      ? errorShape('TAB_CLOSED', `The tab for ${call.page} went away as the call was sent to it; call again.`)
+      : errorShape('TOO_LARGE', `Chrome could not hand the call to the tab (${message}); send smaller params.`) });
   }
 }
 

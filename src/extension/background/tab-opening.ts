@@ -4,7 +4,7 @@
  * content script yet (it was open before the extension was installed, enabled or updated), into
  * which the scripts are injected; else a new background tab at the page.
  */
-import { BRIDGE_HELLO_EVENT, CallFailure, LATE_METHOD_GRACE_MS } from '../../protocol/index.js';
+import { BRIDGE_HELLO_EVENT, CallFailure, LATE_METHOD_GRACE_MS, MAX_RESULT_CHARS } from '../../protocol/index.js';
 import { runPageBridge } from '../main/bridge.js';
 import { linkedTab, linkedTabFor, rememberOpenedFor, whenLinked, type LinkedTab } from './linked-tabs.js';
 import { matchPage, NO_MATCH, pageKey, queryPatternFor } from './tab-matching.js';
@@ -76,7 +76,7 @@ async function injectContentScripts(tabId: number): Promise<void> {
     target: { tabId },
     world: 'MAIN',
     func: runPageBridge,
-    args: [{ helloEvent: BRIDGE_HELLO_EVENT, presetChannel: channel, lateMethodGraceMs: LATE_METHOD_GRACE_MS }],
+    args: [{ helloEvent: BRIDGE_HELLO_EVENT, presetChannel: channel, lateMethodGraceMs: LATE_METHOD_GRACE_MS, maxResultChars: MAX_RESULT_CHARS }],
   });
 }
 

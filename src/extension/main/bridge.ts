@@ -24,6 +24,8 @@ export interface PageBridgeSetup {
   presetChannel: string | null;
   /** How long a method missing after the page's load event may take to appear. */
   lateMethodGraceMs: number;
+  /** MAX_RESULT_CHARS (protocol/constants.ts). */
+  maxResultChars: number;
 }
 
 export function runPageBridge(setup: PageBridgeSetup): void {
@@ -239,7 +241,15 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     } catch (error) {
       return bad(`a value JSON.stringify refused (${describe(error)})`);
     }
-    return json === undefined ? bad('a value JSON has no form for') : { json };
+    if (json === undefined) return bad('a value JSON has no form for');
+    if (json.length > setup.maxResultChars) {
+      return { error: {
+        name: 'TooLargeError',
+        message: `__any__.${method} returned ${json.length} characters of JSON, more than the ${setup.maxResultChars} any can carry. Return less, or split it over several calls.`,
+        code: 'TOO_LARGE',
+      } satisfies ErrorShape };
+    }
+    return { json };
   }
 
   function describe(value: unknown): string {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
-import { startStack, TEST_CONTROL_EXTENSION, waitFor, type Stack } from './harness.js';
+import { startStack, TEST_CONTROL_EXTENSION, waitFor, type Stack } from '../e2e/harness.js';
 
 describe('the page bridge with hostile and sloppy pages', () => {
   let stack: Stack;

@@ -1,0 +1,227 @@
+/**
+ * The server's doors, tried with everything a web page, a rebound host name, another local user
+ * or a malformed client can send. After each attempt the server still serves, and no call ever
+ * reached the browser (the fake extension records every message it gets).
+ * The promises tested here are listed in docs/security.md.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
+import { CAN_IDENTIFY_PEERS } from '../../src/server/peer-user.js';
+import { startServer, type AnyServer } from '../../src/server/server.js';
+import { connectFakeExtension, http, type FakeExtension, type RawResponse } from '../helpers/fake-extension.js';
+
+const validCall = JSON.stringify({ page: 'https://example.com/', method: 'count', params: {} });
+
+describe('the server\'s boundary', () => {
+  let server: AnyServer;
+  let extension: FakeExtension;
+
+  before(async () => {
+    server = await startServer({ port: 0, browserWaitMs: 100 });
+    extension = await connectFakeExtension(server.port);
+  });
+  after(async () => {
+    extension.socket.close();
+    await server.close();
+  });
+
+  /** After a hostile request: the server still answers, and the browser was never asked to run anything. */
+  async function assertNothingRan(): Promise<void> {
+    assert.equal((await http(server.port, 'GET', '/health')).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(extension.received.filter((message) => message.type === 'call'), []);
+  }
+
+  function assertRefused(response: RawResponse, status: number, code: string, message?: RegExp): void {
+    assert.equal(response.status, status);
+    assert.equal(response.body.v, 1);
+    assert.equal(response.body.error.code, code);
+    if (message) assert.match(response.body.error.message, message);
+    assert.equal(response.body.error.stack, undefined, 'no server internals');
+  }
+
+  describe('Host header (DNS rebinding)', () => {
+    const port = () => server.port;
+    const table: [string, () => string, boolean][] = [
+      ['127.0.0.1 with the port', () => `127.0.0.1:${port()}`, true],
+      ['localhost with the port', () => `localhost:${port()}`, true],
+      ['LOCALHOST in capitals', () => `LOCALHOST:${port()}`, true],
+      ['[::1] with the port', () => `[::1]:${port()}`, true],
+      ['a foreign name with our port', () => `evil.example:${port()}`, false],
+      ['a name that rebinds to 127.0.0.1', () => `127.0.0.1.nip.io:${port()}`, false],
+      ['localhost as a subdomain', () => `localhost.evil.example:${port()}`, false],
+      ['localhost without a port', () => 'localhost', false],
+      ['127.0.0.1 with another port', () => `127.0.0.1:${port() + 1}`, false],
+      ['0.0.0.0', () => `0.0.0.0:${port()}`, false],
+    ];
+    for (const [what, host, allowed] of table) {
+      test(`${allowed ? 'accepts' : 'refuses'} ${what}`, async () => {
+        const health = await http(port(), 'GET', '/health', undefined, { host: host() });
+        if (allowed) return assert.equal(health.status, 200);
+        assertRefused(health, 403, 'FORBIDDEN', /Host .* is refused/);
+        assertRefused(await http(port(), 'POST', '/call', validCall, { host: host() }), 403, 'FORBIDDEN');
+        await assertNothingRan();
+      });
+    }
+
+    test('refuses an empty or a missing Host', async () => {
+      const statusLine = (request: string) => new Promise<string>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk)).on('close', () => resolve(answer.split('\r\n')[0]!));
+      });
+      assert.match(await statusLine('GET /health HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n'), / 403 /);
+      assert.match(await statusLine('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n'), / 400 /);
+      await assertNothingRan();
+    });
+  });
+
+  describe('requests from web pages (Origin), whatever their content type', () => {
+    const origins = ['https://evil.example', 'http://127.0.0.1:1234', 'http://localhost', 'null', 'file://', `chrome-extension://${'a'.repeat(32)}`];
+    const contentTypes = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'];
+    for (const origin of origins) {
+      test(`refuses Origin ${origin} on every route and content type`, async () => {
+        for (const contentType of contentTypes) {
+          assertRefused(await http(server.port, 'POST', '/call', validCall, { origin, 'content-type': contentType }), 403, 'FORBIDDEN', /web pages are refused/);
+        }
+        assertRefused(await http(server.port, 'GET', '/health', undefined, { origin }), 403, 'FORBIDDEN');
+        assertRefused(await http(server.port, 'GET', '/status', undefined, { origin }), 403, 'FORBIDDEN');
+        assertRefused(await http(server.port, 'POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
+        await assertNothingRan();
+      });
+    }
+
+    test('the extension\'s own origin may knock on GET /health, and on nothing else', async () => {
+      const origin = `chrome-extension://${PINNED_EXTENSION_ID}`;
+      assert.equal((await http(server.port, 'GET', '/health', undefined, { origin })).status, 200);
+      assertRefused(await http(server.port, 'POST', '/call', validCall, { origin }), 403, 'FORBIDDEN');
+      assertRefused(await http(server.port, 'POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
+      await assertNothingRan();
+    });
+
+    test('refuses browser requests that carry no Origin but a cross-site Sec-Fetch-Site (a no-cors GET)', async () => {
+      for (const site of ['cross-site', 'same-site', 'same-origin']) {
+        assertRefused(await http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': site }), 403, 'FORBIDDEN');
+      }
+      assert.equal((await http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': 'none' })).status, 200, 'typed into the address bar');
+    });
+
+    test('accepts JSON only, even without an Origin', async () => {
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+        assertRefused(await http(server.port, 'POST', '/call', validCall, { 'content-type': contentType }), 415, 'BAD_REQUEST', /application\/json/);
+      }
+      await assertNothingRan();
+    });
+  });
+
+  describe('bad input', () => {
+    const bodies: [string, string, RegExp][] = [
+      ['malformed JSON', '{"page": "https://a.b/", ', /not valid JSON/],
+      ['a JSON array', '[1, 2]', /missing field "page"|expected a JSON object/],
+      ['a JSON string', '"call"', /expected a JSON object/],
+      ['a missing method', '{"page": "https://a.b/"}', /missing field "method"/],
+      ['a number for page', '{"page": 1, "method": "m"}', /page must be a string/],
+      ['params as an array', '{"page": "https://a.b/", "method": "m", "params": []}', /params must be a JSON object/],
+      ['params as null', '{"page": "https://a.b/", "method": "m", "params": null}', /params must be a JSON object/],
+      ['params as a string', '{"page": "https://a.b/", "method": "m", "params": "{}"}', /params must be a JSON object/],
+      ['an unknown field (code)', '{"page": "https://a.b/", "method": "m", "code": "alert(1)"}', /unknown field "code"/],
+      ['an unknown field (__proto__)', '{"page": "https://a.b/", "method": "m", "__proto__": {"x": 1}}', /unknown field "__proto__"/],
+      ['a javascript: page', '{"page": "javascript:alert(1)", "method": "m"}', /absolute http: or https: URL/],
+      ['a file: page', '{"page": "file:///etc/passwd", "method": "m"}', /absolute http: or https: URL/],
+      ['a chrome: page', '{"page": "chrome://settings/", "method": "m"}', /absolute http: or https: URL/],
+      ['a data: page', '{"page": "data:text/html,<p>x", "method": "m"}', /absolute http: or https: URL/],
+      ['a relative page', '{"page": "/call", "method": "m"}', /absolute http: or https: URL/],
+      ['an empty method', '{"page": "https://a.b/", "method": ""}', /method must not be empty/],
+      ['a huge method name', `{"page": "https://a.b/", "method": "${'m'.repeat(300)}"}`, /longer than 256/],
+      ['a timeout of 0', '{"page": "https://a.b/", "method": "m", "timeout": 0}', /at least 1 ms/],
+      ['a timeout as a string', '{"page": "https://a.b/", "method": "m", "timeout": "5"}', /timeout must be a number/],
+    ];
+    for (const [what, body, problem] of bodies) {
+      test(`refuses ${what} with 400 naming the problem`, async () => {
+        assertRefused(await http(server.port, 'POST', '/call', body), 400, 'BAD_REQUEST', problem);
+        await assertNothingRan();
+      });
+    }
+
+    test('refuses a body over the default 16 MiB with 413, and still serves', async () => {
+      const own = await startServer({ port: 0 });
+      try {
+        const body = JSON.stringify({ page: 'https://a.b/', method: 'm', params: { blob: 'x'.repeat(16 * 1024 * 1024) } });
+        assertRefused(await http(own.port, 'POST', '/call', body), 413, 'TOO_LARGE', /larger than 16777216 bytes/);
+        assert.equal((await http(own.port, 'GET', '/health')).status, 200);
+      } finally {
+        await own.close();
+      }
+    });
+  });
+
+  describe('the WebSocket', () => {
+    async function outcomeOf(url: string, options: WebSocket.ClientOptions): Promise<string> {
+      const socket = new WebSocket(url, options);
+      const outcome = await new Promise<string>((resolve) => {
+        socket.once('open', () => resolve('open'));
+        socket.once('unexpected-response', (_request, response) => resolve(String(response.statusCode)));
+        socket.once('error', (error) => resolve(`error ${error.message}`));
+      });
+      socket.terminate();
+      return outcome;
+    }
+
+    test('accepts the any extension\'s origin only', async () => {
+      const url = `ws://127.0.0.1:${server.port}/ws`;
+      assert.equal(await outcomeOf(url, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` }), 'open');
+      for (const origin of ['https://evil.example', 'http://127.0.0.1', 'null', `chrome-extension://${'b'.repeat(32)}`]) {
+        assert.equal(await outcomeOf(url, { origin }), '403', origin);
+      }
+      assert.equal(await outcomeOf(url, {}), '403', 'no Origin');
+      assert.equal(await outcomeOf(`ws://127.0.0.1:${server.port}/other`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` }), '403', 'another path');
+      assert.equal(await outcomeOf(url, { origin: `chrome-extension://${PINNED_EXTENSION_ID}`, headers: { host: 'evil.example' } }), '403', 'a foreign Host');
+    });
+
+    test('another extension ID is accepted only when allowed (any serve --allow-extension)', async () => {
+      const other = 'c'.repeat(32);
+      const own = await startServer({ port: 0, extensionIds: [PINNED_EXTENSION_ID, other] });
+      try {
+        assert.equal(await outcomeOf(`ws://127.0.0.1:${own.port}/ws`, { origin: `chrome-extension://${other}` }), 'open');
+      } finally {
+        await own.close();
+      }
+    });
+
+    test('a socket that never says hello is closed, and cannot answer calls', async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ v: 1, type: 'result', id: 'anything', result: 'forged' }));
+      assert.equal(server.dispatcher.browsers.length, 1, 'only the fake extension that said hello');
+      socket.terminate();
+    });
+
+    test('a message larger than the limit closes that socket only', async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` });
+      await new Promise((resolve) => socket.once('open', resolve));
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      socket.send('x'.repeat(50 * 1024 * 1024 + 2 * 1024 * 1024));
+      assert.equal(await closed, 1009, 'message too big');
+      assert.equal(server.dispatcher.browsers.length, 1);
+      await assertNothingRan();
+    });
+  });
+
+  test('another user of this machine is refused every request and WebSocket', { skip: !CAN_IDENTIFY_PEERS || process.getuid?.() !== 0 ? 'needs Linux and root, to act as the user nobody' : false }, async () => {
+    const curlAsNobody = (url: string, ...args: string[]) => new Promise<string>((resolve) => {
+      execFile('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'curl', '-s', '-w', ' %{http_code}', ...args, url], (_error, stdout) => resolve(stdout));
+    });
+    const health = await curlAsNobody(`http://127.0.0.1:${server.port}/health`);
+    assert.match(health, /another user of this machine.*"code":"FORBIDDEN".* 403$/);
+    const call = await curlAsNobody(`http://127.0.0.1:${server.port}/call`, '-H', 'content-type: application/json', '-d', validCall);
+    assert.match(call, / 403$/);
+    const upgrade = await curlAsNobody(`http://127.0.0.1:${server.port}/ws`, '-H', 'connection: upgrade', '-H', 'upgrade: websocket',
+      '-H', 'sec-websocket-version: 13', '-H', 'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==', '-H', `origin: chrome-extension://${PINNED_EXTENSION_ID}`);
+    assert.match(upgrade, / 403$/);
+    await assertNothingRan();
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * What a web page in the user's own browser can do to `any`: aim requests and WebSockets at the
+ * local server, and call what is on `__any__`. In real Chromium, with an ordinary page (no CSP)
+ * whose scripts are played by a userscript, and a victim page whose counter must not move.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, serverHealth } from '../../src/client/call.js';
+import { startStack, type Stack } from '../e2e/harness.js';
+
+describe('web pages against the local server', () => {
+  let stack: Stack;
+  const run = <T = unknown>(path: string, method: string, params: Record<string, unknown> = {}) =>
+    call<T>(stack.pages.url(path), method, params, { port: stack.port });
+
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('a page\'s no-cors, CORS, WebSocket and form attacks on the server run nothing and stop nothing', async () => {
+    assert.equal(await run('/victim', 'count'), 1);
+    const outcomes = await run<Record<string, string>>('/no-csp/attacker', 'attack', { anyPort: stack.port, victim: stack.pages.url('/victim') });
+
+    assert.equal(await run('/victim', 'count'), 2, 'no attack ran the victim\'s method');
+    assert.ok((await serverHealth(stack.port))?.ok, 'no attack shut the server down');
+    assert.equal(stack.server.dispatcher.browsers.length, 1, 'no page connected as a browser');
+    for (const [attack, outcome] of Object.entries(outcomes)) {
+      // Simple requests are sent (the browser cannot know better) but refused by the server, and
+      // their answers are opaque to the page; everything else is refused outright.
+      if (/no-cors|form/.test(attack)) assert.match(outcome, /^sent/, attack);
+      else assert.match(outcome, /^refused/, `${attack}: ${outcome}`);
+    }
+    assert.equal(Object.keys(outcomes).length, 15);
+    // The browser did send them: it was the server that refused each one.
+    const refusals = stack.serverLog.filter((line) => /^refused .*origin/i.test(line));
+    assert.ok(refusals.filter((line) => line.startsWith('refused POST /call')).length >= 7, refusals.join('\n'));
+    assert.ok(refusals.some((line) => line.startsWith('refused POST /shutdown')), refusals.join('\n'));
+    assert.ok(refusals.some((line) => line.startsWith('refused a WebSocket from origin "http://127.0.0.1:')), refusals.join('\n'));
+  });
+});
+
+describe('what a call can reach on __any__', () => {
+  let stack: Stack;
+  const run = <T = unknown>(method: string, params: Record<string, unknown> = {}) =>
+    call<T>(stack.pages.url('/methods'), method, params, { port: stack.port });
+
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('only own, enumerable function properties are methods', async () => {
+    assert.equal(await run('count'), 1);
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf', 'hiddenMethod', 'notAFunction']) {
+      await assert.rejects(run(name), (error: { code: string; methods: string[] }) => {
+        assert.equal(error.code, 'METHOD_NOT_FOUND', name);
+        assert.ok(!error.methods.includes(name), `${name} is not listed as a method`);
+        return true;
+      });
+    }
+    assert.equal(await run('count'), 2, 'nothing else ran');
+  });
+
+  test('a result larger than any can carry is a clear TOO_LARGE error, and the page still answers', async () => {
+    assert.equal((await run<string>('bigString', { chars: 1024 })).length, 1024);
+    await assert.rejects(run('bigString', { chars: 17 * 1024 * 1024 }), { code: 'TOO_LARGE', message: /more than the 16777216/ });
+    assert.equal(await run('count'), 3);
+  });
+
+  test('a page method\'s stack is passed through as the page\'s own data', async () => {
+    await assert.rejects(run('throwTypeError', { message: 'from the page' }), (error: Error) => {
+      assert.match(error.stack ?? '', /^TypeError: from the page\n\s+at /);
+      assert.doesNotMatch(error.stack ?? '', /node:internal|src\/server|dist\/server/);
+      return true;
+    });
+  });
+});
