@@ -4,10 +4,13 @@
  *   import { call } from 'any';
  *   const info = await call('https://example.com/', 'pageInfo', { delay: 100 });
  */
-export { call, serverHealth, stopServer, type CallOptions } from './client/call.js';
+export { call, methods, type CallOptions } from './client/call.js';
+export { page, type PageCallOptions, type PageHandle, type PageHandleBase, type PageMethods, type UntypedMethods } from './client/page.js';
+export { serverHealth, serverStatus, stopServer } from './client/server-control.js';
+export type { Progress } from './client/server-request.js';
 export * from './client/errors.js';
 export { launchBrowser as launch, type LaunchOptions, type ManagedBrowser } from './launcher/launch.js';
 export { startServer, type AnyServer, type ServerOptions } from './server/server.js';
 export { builtExtensionDir } from './paths.js';
 export { PINNED_EXTENSION_ID as EXTENSION_ID } from './extension-identity.js';
-export { DEFAULT_PORT, ERROR_CODES, type ErrorCode, type ErrorShape, type Health } from './protocol/index.js';
+export { DEFAULT_PORT, ERROR_CODES, type ErrorCode, type ErrorShape, type Health, type MethodInfo, type Status } from './protocol/index.js';

@@ -15,3 +15,10 @@ globalThis.__any__.pageInfo = async ({ delay = 500 } = {}) => {
   await new Promise((resolve) => setTimeout(resolve, delay));
   return { title: document.title, url: location.href, readyState: document.readyState };
 };
+
+// Optional: describe the method, for `npx any methods <page>` and for agents that discover it.
+globalThis.__any__.pageInfo.description = 'Waits `delay` ms, then returns the page title, URL and ready state.';
+globalThis.__any__.pageInfo.inputSchema = {
+  type: 'object',
+  properties: { delay: { type: 'number', description: 'milliseconds to wait first', default: 500 } },
+};

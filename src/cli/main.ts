@@ -8,6 +8,7 @@ import { USAGE_EXIT_CODE } from './exit-codes.js';
 import { callCommand } from './commands/call.js';
 import { extensionCommand } from './commands/extension.js';
 import { launchCommand } from './commands/launch.js';
+import { methodsCommand } from './commands/methods.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
@@ -16,6 +17,7 @@ const program = new Command('any')
   .description('Call named methods inside the web pages of a real browser.')
   .version(VERSION)
   .addCommand(callCommand)
+  .addCommand(methodsCommand)
   .addCommand(launchCommand)
   .addCommand(serveCommand)
   .addCommand(stopCommand)

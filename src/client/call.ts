@@ -1,20 +1,10 @@
 /**
  * `call(page, method, params, options)`: run `globalThis.__any__[method](params)` in the tab at
- * `page` and return its result. Starts the server if none is running.
+ * `page` and return its result; `methods(page)`: what that page offers. Both start the server
+ * if none is running.
  */
-import {
-  CallRequest,
-  CallResponse,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_PORT,
-  errorShape,
-  Health,
-  parse,
-  type ErrorCode,
-} from '../protocol/index.js';
-import { startServerProcess } from './autostart.js';
-import { AnyError, toAnyError } from './errors.js';
-import { NotJsonResponse, requestJson, ServerUnreachable, type JsonResponse } from './transport.js';
+import { CallRequest, DEFAULT_PORT, MethodsRequest, parse, type MethodInfo } from '../protocol/index.js';
+import { failure, postToServer, type Progress } from './server-request.js';
 
 export interface CallOptions {
   /** The any server's port. Default 8765. */
@@ -25,12 +15,9 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Start a server when none answers on the port. Default true. */
   autoStart?: boolean;
+  /** Told when the call starts a server, and when it has been sent (for progress displays). */
+  onProgress?: (stage: Progress) => void;
 }
-
-/** If the server itself stops answering, the client gives up this long after the call's deadline. */
-const CLIENT_GRACE_MS = 5_000;
-/** `/health` and `/shutdown` answer at once; a port that keeps silent longer is not an any server. */
-const PROBE_TIMEOUT_MS = 2_000;
 
 export async function call<Result = unknown>(
   page: string,
@@ -38,96 +25,30 @@ export async function call<Result = unknown>(
   params: Record<string, unknown> = {},
   options: CallOptions = {},
 ): Promise<Result> {
-  const port = options.port ?? DEFAULT_PORT;
   const request = { page, method, params, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
   const valid = parse(CallRequest, request);
   if (!valid.ok) throw failure('BAD_REQUEST', `Bad call: ${valid.problem}.`);
-  const body = JSON.stringify(request);
-
-  // Our own deadline, in case the server stops answering; the server's comes first.
-  const deadline = AbortSignal.timeout((options.timeout ?? DEFAULT_CALL_TIMEOUT_MS) + CLIENT_GRACE_MS);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  let response: JsonResponse;
-  try {
-    response = await send(port, body, signal, options.autoStart ?? true);
-  } catch (error) {
-    if (options.signal?.aborted) throw failure('CANCELLED', `The call to __any__.${method} on ${page} was cancelled.`);
-    if (deadline.aborted) throw failure('TIMEOUT', `The any server on port ${port} did not answer __any__.${method} on ${page} in time.`);
-    throw error;
-  }
-  const parsed = parse(CallResponse, response.body);
-  if (!parsed.ok) {
-    if ((await whoListens(port)) === 'another program') throw portTaken(port);
-    throw failure('INTERNAL', `The any server on port ${port} answered with a malformed message (${parsed.problem}).`);
-  }
-  if ('error' in parsed.value) throw toAnyError(parsed.value.error);
-  return parsed.value.result as Result;
+  return (await postToServer('/call', JSON.stringify(request), requestOptions(options, `__any__.${method} on ${page}`))) as Result;
 }
 
-/** The server's health, or undefined when no server answers on the port. */
-export async function serverHealth(port: number = DEFAULT_PORT): Promise<Health | undefined> {
-  try {
-    const response = await requestJson(port, 'GET', '/health', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS));
-    const parsed = parse(Health, response.body);
-    return parsed.ok ? parsed.value : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The methods registered on `page` (in the tab a call would use, opened if need be), with the
+ * `description` and JSON-Schema `inputSchema` their userscript gave them.
+ */
+export async function methods(page: string, options: CallOptions = {}): Promise<MethodInfo[]> {
+  const request = { page, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+  const valid = parse(MethodsRequest, request);
+  if (!valid.ok) throw failure('BAD_REQUEST', `Bad request: ${valid.problem}.`);
+  return (await postToServer('/methods', JSON.stringify(request), requestOptions(options, `listing the methods of ${page}`))) as MethodInfo[];
 }
 
-/** Asks the server on `port` to shut down; false if none was running. */
-export async function stopServer(port: number = DEFAULT_PORT): Promise<boolean> {
-  try {
-    await requestJson(port, 'POST', '/shutdown', '{}', AbortSignal.timeout(PROBE_TIMEOUT_MS));
-    return true;
-  } catch (error) {
-    if (error instanceof ServerUnreachable) return false;
-    throw error;
-  }
-}
-
-async function send(port: number, body: string, signal: AbortSignal, autoStart: boolean): Promise<JsonResponse> {
-  try {
-    return await requestJson(port, 'POST', '/call', body, signal);
-  } catch (error) {
-    if (!(error instanceof ServerUnreachable)) throw await lostConnection(port, error);
-    if (!autoStart) throw failure('NO_SERVER', `No any server is running on port ${port}. Start one with \`npx any serve --port ${port}\`, or let calls start it (autoStart).`);
-  }
-  try {
-    await startServerProcess(port);
-  } catch (error) {
-    throw failure('NO_SERVER', `No any server was running on port ${port}, and starting one failed: ${(error as Error).message}`);
-  }
-  try {
-    return await requestJson(port, 'POST', '/call', body, signal);
-  } catch (error) {
-    throw await lostConnection(port, error);
-  }
-}
-
-/** The request failed after connecting: the server went away, or the port is not an any server's at all. */
-async function lostConnection(port: number, error: unknown): Promise<Error> {
-  if ((error as Error).name === 'AbortError') return error as Error;
-  if (error instanceof NotJsonResponse || (await whoListens(port)) === 'another program') return portTaken(port);
-  return failure('DISCONNECTED', `Lost the connection to the any server on port ${port} during the call (${(error as Error).message}). Call again.`);
-}
-
-async function whoListens(port: number): Promise<'any' | 'another program' | 'nobody'> {
-  try {
-    const response = await requestJson(port, 'GET', '/health', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS));
-    return parse(Health, response.body).ok ? 'any' : 'another program';
-  } catch (error) {
-    // Only an HTTP answer that is not any's proves another program; a reset or silence does not.
-    return error instanceof NotJsonResponse ? 'another program' : 'nobody';
-  }
-}
-
-function portTaken(port: number): AnyError {
-  return failure('NO_SERVER',
-    `Port ${port} is used by another program, not an any server. Run any on another port: --port on the CLI, ` +
-    '{ port } in the client, and the same port for `npx any serve` and `npx any launch`.');
-}
-
-function failure(code: ErrorCode, message: string): AnyError {
-  return toAnyError(errorShape(code, message));
+function requestOptions(options: CallOptions, label: string) {
+  return {
+    port: options.port ?? DEFAULT_PORT,
+    timeout: options.timeout,
+    signal: options.signal,
+    autoStart: options.autoStart ?? true,
+    onProgress: options.onProgress,
+    label,
+  };
 }

@@ -67,6 +67,24 @@ export const CallRequest = v.strictObject({
 });
 export type CallRequest = v.InferOutput<typeof CallRequest>;
 
+/** `POST /methods` body: list the methods of the page (the same tab a call would use). */
+export const MethodsRequest = v.strictObject({
+  page: PageUrl,
+  timeout: v.optional(Timeout),
+});
+export type MethodsRequest = v.InferOutput<typeof MethodsRequest>;
+
+/**
+ * One entry of a page's method list. A userscript may describe a method by giving the function
+ * a `description` and a JSON-Schema `inputSchema` (the shape the WebMCP proposal uses).
+ */
+export const MethodInfo = v.object({
+  name: v.string(),
+  description: v.optional(v.string()),
+  inputSchema: v.optional(v.record(v.string(), v.unknown())),
+});
+export type MethodInfo = v.InferOutput<typeof MethodInfo>;
+
 /** `POST /call` answer: 200 with `result`, or a 4xx/5xx status with `error`. */
 export const CallResponse = v.union([
   v.strictObject({ v: Version, id: v.string(), result: v.unknown() }),
@@ -96,13 +114,30 @@ export const Health = v.object({
 });
 export type Health = v.InferOutput<typeof Health>;
 
-/** `GET /status` answer: the health, plus what each browser reports it is doing. */
+/** A call in flight inside the browser: its tab is being found or opened, or the method runs. */
+export const BrowserCallState = v.strictObject({
+  id: v.string(),
+  page: v.string(),
+  method: v.optional(v.string()),
+  phase: v.picklist(['opening-tab', 'running']),
+});
+export type BrowserCallState = v.InferOutput<typeof BrowserCallState>;
+
+/** `GET /status` answer: the health, the server's calls, and what each browser reports it is doing. */
 export const Status = v.object({
   ...Health.entries,
+  calls: v.array(v.object({
+    id: v.string(),
+    page: v.string(),
+    method: v.optional(v.string()),
+    phase: v.picklist(['waiting-for-browser', 'in-browser']),
+    elapsedMs: v.number(),
+  })),
   browsers: v.array(v.object({
     ...BrowserInfo.entries,
     /** Absent when the browser did not answer in time. */
     callsInFlight: v.optional(v.number()),
+    calls: v.optional(v.array(BrowserCallState)),
     tabs: v.optional(v.array(v.object({ tabId: v.number(), url: v.string(), callsInFlight: v.number() }))),
   })),
 });
@@ -126,7 +161,11 @@ const ServerWelcome = v.strictObject({ v: Version, type: v.literal('welcome'), i
 /** Asks what the extension is doing (for `any status`); answered by one `state`. */
 const ServerInspect = v.strictObject({ v: Version, type: v.literal('inspect'), id: Id });
 
-export const ServerToExtension = v.variant('type', [ServerCall, ServerCancel, ServerPong, ServerWelcome, ServerInspect]);
+/** List the page's methods; answered by one `result` whose value is a MethodInfo[]. */
+const ServerList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, page: PageUrl, timeout: Timeout });
+
+export const ServerToExtension = v.variant('type', [ServerCall, ServerList, ServerCancel, ServerPong, ServerWelcome, ServerInspect]);
+export type ServerList = v.InferOutput<typeof ServerList>;
 export type ServerToExtension = v.InferOutput<typeof ServerToExtension>;
 export type ServerCall = v.InferOutput<typeof ServerCall>;
 
@@ -153,6 +192,7 @@ const ExtensionState = v.strictObject({
   type: v.literal('state'),
   id: Id,
   callsInFlight: v.number(),
+  calls: v.array(BrowserCallState),
   /** The tabs whose content script is connected to the worker. */
   tabs: v.array(TabState),
 });
@@ -166,7 +206,8 @@ export type ExtensionResult = v.InferOutput<typeof ExtensionResult>;
 
 const BackgroundCall = v.strictObject({ type: v.literal('call'), id: Id, method: MethodName, params: Params });
 const BackgroundCancel = v.strictObject({ type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
-export const BackgroundToContent = v.variant('type', [BackgroundCall, BackgroundCancel]);
+const BackgroundList = v.strictObject({ type: v.literal('list'), id: Id });
+export const BackgroundToContent = v.variant('type', [BackgroundCall, BackgroundList, BackgroundCancel]);
 export type BackgroundToContent = v.InferOutput<typeof BackgroundToContent>;
 
 /**
@@ -188,7 +229,8 @@ export type ContentToBackground = v.InferOutput<typeof ContentToBackground>;
 /** `params` crosses as JSON text so that no object is shared between the two worlds. */
 const ContentCall = v.strictObject({ type: v.literal('call'), id: Id, method: MethodName, paramsJson: v.string() });
 const ContentCancel = v.strictObject({ type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
-export const ContentToPage = v.variant('type', [ContentCall, ContentCancel]);
+const ContentList = v.strictObject({ type: v.literal('list'), id: Id });
+export const ContentToPage = v.variant('type', [ContentCall, ContentList, ContentCancel]);
 export type ContentToPage = v.InferOutput<typeof ContentToPage>;
 
 export const PageToContent = PageResult;

@@ -25,12 +25,23 @@ export interface BrowserLink {
   inspect(timeoutMs: number): Promise<ExtensionState | undefined>;
 }
 
+/** A method call, or (without `method`) a request for the page's list of methods. */
 export interface DispatchedCall {
   id: string;
   page: string;
-  method: string;
-  params: Record<string, unknown>;
+  method?: string;
+  params?: Record<string, unknown>;
   timeout: number;
+}
+
+/** A call in flight, as `GET /status` shows it. */
+export interface CallState {
+  id: string;
+  page: string;
+  method?: string;
+  /** Waiting for a browser to connect, or handed to one. */
+  phase: 'waiting-for-browser' | 'in-browser';
+  elapsedMs: number;
 }
 
 export interface DispatcherOptions {
@@ -48,6 +59,7 @@ export interface DispatcherOptions {
 
 interface PendingCall {
   call: DispatchedCall;
+  startedAt: number;
   /** The service worker running the call; only it may answer, even over a new socket. */
   workerId: string;
   /** Its current socket; undefined while the worker is reconnecting. */
@@ -65,6 +77,8 @@ export class CallDispatcher {
   readonly #links: BrowserLink[] = [];
   readonly #pendingCalls = new Map<string, PendingCall>();
   readonly #browserWaiters = new Set<(link: BrowserLink | undefined) => void>();
+  /** Calls waiting for a browser, with when they arrived. */
+  readonly #waitingCalls = new Map<string, { call: DispatchedCall; startedAt: number }>();
   #closed = false;
   #lastActivityAt = Date.now();
 
@@ -78,6 +92,16 @@ export class CallDispatcher {
 
   get callsInFlight(): number {
     return this.#pendingCalls.size;
+  }
+
+  get calls(): CallState[] {
+    const now = Date.now();
+    const state = (call: DispatchedCall, startedAt: number, phase: CallState['phase']): CallState =>
+      ({ id: call.id, page: call.page, ...(call.method ? { method: call.method } : {}), phase, elapsedMs: now - startedAt });
+    return [
+      ...[...this.#waitingCalls.values()].map(({ call, startedAt }) => state(call, startedAt, 'waiting-for-browser')),
+      ...[...this.#pendingCalls.values()].map(({ call, startedAt }) => state(call, startedAt, 'in-browser')),
+    ];
   }
 
   /** No browser, no call, nothing waiting — since `idleSince` (ms since the epoch). */
@@ -148,7 +172,16 @@ export class CallDispatcher {
     if (this.#closed) throw CallFailure.of('DISCONNECTED', 'The any server is shutting down; call again to start a new one.');
     const startedAt = Date.now();
     this.#lastActivityAt = startedAt;
-    const link = this.#links.at(-1) ?? (await this.#waitForBrowser(Math.min(this.#options.browserWaitMs, call.timeout), signal));
+    let link = this.#links.at(-1);
+    if (!link) {
+      this.#waitingCalls.set(call.id, { call, startedAt });
+      try {
+        link = await this.#waitForBrowser(Math.min(this.#options.browserWaitMs, call.timeout), signal);
+      } finally {
+        this.#waitingCalls.delete(call.id);
+      }
+    }
+    const browser = link;
     const timeout = call.timeout - (Date.now() - startedAt);
     if (timeout <= 0) throw timeoutFailure(call);
 
@@ -157,8 +190,9 @@ export class CallDispatcher {
       signal?.addEventListener('abort', onAbort, { once: true });
       const pending: PendingCall = {
         call,
-        workerId: link.info.workerId,
-        link,
+        startedAt,
+        workerId: browser.info.workerId,
+        link: browser,
         resolve,
         reject,
         deadline: setTimeout(() => this.#cancel(call.id, 'TIMEOUT', timeoutFailure(call)), timeout),
@@ -167,7 +201,9 @@ export class CallDispatcher {
       this.#pendingCalls.set(call.id, pending);
       if (signal?.aborted) return onAbort();
       try {
-        link.send({ v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params, timeout });
+        browser.send(call.method === undefined
+          ? { v: PROTOCOL_VERSION, type: 'list', id: call.id, page: call.page, timeout }
+          : { v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params ?? {}, timeout });
       } catch {
         this.#fail(call.id, CallFailure.of('DISCONNECTED', `The browser disconnected before ${describe(call)} could be sent; call again.`));
       }
@@ -231,7 +267,7 @@ export class CallDispatcher {
 }
 
 function describe(call: DispatchedCall): string {
-  return `__any__.${call.method} on ${call.page}`;
+  return call.method === undefined ? `listing the methods of ${call.page}` : `__any__.${call.method} on ${call.page}`;
 }
 
 function timeoutFailure(call: DispatchedCall): CallFailure {

@@ -11,6 +11,7 @@ import {
   CallFailure,
   CallRequest,
   DEFAULT_CALL_TIMEOUT_MS,
+  MethodsRequest,
   PROTOCOL_VERSION,
   errorShape,
   httpStatusOf,
@@ -19,9 +20,9 @@ import {
   type Health,
   type Status,
 } from '../protocol/index.js';
-import type { CallDispatcher } from './dispatcher.js';
+import type { CallDispatcher, DispatchedCall } from './dispatcher.js';
 
-const ROUTES = 'POST /call, GET /health, GET /status and POST /shutdown';
+const ROUTES = 'POST /call, POST /methods, GET /health, GET /status and POST /shutdown';
 /** How long `GET /status` waits for each browser to describe itself. */
 const INSPECT_TIMEOUT_MS = 1_000;
 
@@ -59,38 +60,52 @@ async function handle(context: HttpApiContext, request: IncomingMessage, respons
 
   if (route === 'GET /health') return sendJson(response, 200, health(context));
   if (route === 'GET /status') return sendJson(response, 200, await status(context));
-  if (route === 'POST /call') return handleCall(context, request, response);
+  if (route === 'POST /call') return handleCall(context, request, response, 'call');
+  if (route === 'POST /methods') return handleCall(context, request, response, 'list');
   if (route === 'POST /shutdown') {
     sendJson(response, 200, { ok: true, v: PROTOCOL_VERSION });
     return context.requestShutdown();
   }
-  const known = ['/health', '/status', '/call', '/shutdown'].includes(path ?? '');
+  const known = ['/health', '/status', '/call', '/methods', '/shutdown'].includes(path ?? '');
   return sendError(response, null, known
     ? errorShape('BAD_REQUEST', `${request.method} is not allowed on ${path}; use ${ROUTES}.`)
     : errorShape('NOT_FOUND', `There is no ${path} here; the any server answers ${ROUTES}.`),
     known ? 405 : undefined);
 }
 
-async function handleCall(context: HttpApiContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** `POST /call` and `POST /methods`: validate, dispatch, answer with the result or the error. */
+async function handleCall(context: HttpApiContext, request: IncomingMessage, response: ServerResponse, kind: 'call' | 'list'): Promise<void> {
   const id = randomUUID();
   const body = await readJsonBody(request, context.maxBodyBytes);
   if (!body.ok) return sendError(response, id, body.error, body.status);
-  const parsed = parse(CallRequest, body.value);
-  if (!parsed.ok) return sendError(response, id, errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`));
+  const call = toDispatchedCall(id, kind, body.value);
+  if (typeof call === 'string') return sendError(response, id, errorShape('BAD_REQUEST', call));
 
   // A caller that hangs up cancels its call, so the page can stop working on it.
   const hangUp = new AbortController();
   response.on('close', () => {
     if (!response.writableFinished) hangUp.abort();
   });
-  const { page, method, params = {}, timeout = DEFAULT_CALL_TIMEOUT_MS } = parsed.value;
   try {
-    const result = await context.dispatcher.dispatch({ id, page, method, params, timeout }, hangUp.signal);
+    const result = await context.dispatcher.dispatch(call, hangUp.signal);
     sendJson(response, 200, { v: PROTOCOL_VERSION, id, result });
   } catch (error) {
     if (!(error instanceof CallFailure)) throw error;
     if (!response.destroyed) sendError(response, id, error.shape);
   }
+}
+
+/** The validated call, or what is wrong with the body. */
+function toDispatchedCall(id: string, kind: 'call' | 'list', body: unknown): DispatchedCall | string {
+  if (kind === 'list') {
+    const parsed = parse(MethodsRequest, body);
+    if (!parsed.ok) return `Bad request: ${parsed.problem}.`;
+    return { id, page: parsed.value.page, timeout: parsed.value.timeout ?? DEFAULT_CALL_TIMEOUT_MS };
+  }
+  const parsed = parse(CallRequest, body);
+  if (!parsed.ok) return `Bad call: ${parsed.problem}.`;
+  const { page, method, params = {}, timeout = DEFAULT_CALL_TIMEOUT_MS } = parsed.value;
+  return { id, page, method, params, timeout };
 }
 
 function health(context: HttpApiContext): Health {
@@ -112,7 +127,8 @@ async function status(context: HttpApiContext): Promise<Status> {
   const browsers = await context.dispatcher.inspectBrowsers(INSPECT_TIMEOUT_MS);
   return {
     ...health(context),
-    browsers: browsers.map(({ info, state }) => (state ? { ...info, callsInFlight: state.callsInFlight, tabs: state.tabs } : info)),
+    browsers: browsers.map(({ info, state }) => (state ? { ...info, callsInFlight: state.callsInFlight, calls: state.calls, tabs: state.tabs } : info)),
+    calls: context.dispatcher.calls,
   };
 }
 

@@ -3,12 +3,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, freePort, runCli, startStack, waitFor, type Stack } from './harness.js';
-import { serverHealth } from '../../src/client/call.js';
+import { serverHealth } from '../../src/client/server-control.js';
 
 describe('any call / status (with a browser connected)', () => {
   let stack: Stack;
@@ -73,15 +74,83 @@ describe('any call / status (with a browser connected)', () => {
     assert.match(outcome.stderr, /BadRequestError: .*http: or https:/);
   });
 
-  test('any status shows the server and the connected browser', async () => {
+  test('any status shows the server, the connected browser, its tabs and the calls in flight', async () => {
+    const slow = runCli(['call', stack.pages.url('/status-page'), 'sleep', '{"ms": 3000}', '-p', String(stack.port)]);
+    await waitFor(() => stack.server.dispatcher.callsInFlight === 1, 5_000, () => 'the call did not start');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // its tab opens
     const outcome = await runCli(['status', '--port', String(stack.port)]);
     assert.equal(outcome.code, 0);
     assert.match(outcome.stdout, new RegExp(`server: +running on http://127.0.0.1:${stack.port}`));
     assert.match(outcome.stdout, /browser: +connected since .*HeadlessChrome/);
+    assert.match(outcome.stdout, new RegExp(`tab \\d+: ${stack.pages.url('/status-page')} — 1 call\\(s\\) running`));
+    assert.match(outcome.stdout, /calls: +1 in flight\n  __any__\.sleep on .*\/status-page: running, \d\.\d s/);
+    const json = await runCli(['status', '--json', '--port', String(stack.port)]);
+    assert.equal(JSON.parse(json.stdout).calls.length, 1);
+    assert.equal((await slow).code, 0);
+  });
+
+  test('any methods lists the page\'s methods as JSON', async () => {
+    const outcome = await runCli(['methods', stack.pages.url('/cli'), '-p', String(stack.port)]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const list = JSON.parse(outcome.stdout) as { name: string; description?: string }[];
+    assert.equal(list.find((method) => method.name === 'add')?.description, 'Adds two numbers.');
+  });
+
+  test('--json prints a failure as the JSON error object', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/cli'), 'throwTypeError', '{"message": "x"}', '--json', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 6);
+    const error = JSON.parse(outcome.stderr);
+    assert.equal(error.name, 'TypeError');
+    assert.equal(error.message, 'x');
+    assert.equal(error.code, 'METHOD_THREW');
+    assert.match(error.stack, /^TypeError: x/);
+  });
+
+  test('params may come from a file (@file.json) or standard input (-)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'any-cli-'));
+    try {
+      writeFileSync(join(dir, 'params.json'), '{"from": "file"}');
+      const fromFile = await runCli(['call', stack.pages.url('/cli'), 'echo', `@${join(dir, 'params.json')}`, '-p', String(stack.port)]);
+      assert.deepEqual(JSON.parse(fromFile.stdout), { from: 'file' });
+      const fromStdin = await runCli(['call', stack.pages.url('/cli'), 'echo', '-', '-p', String(stack.port)], { stdin: '{"from": "stdin"}' });
+      assert.deepEqual(JSON.parse(fromStdin.stdout), { from: 'stdin' });
+      const missing = await runCli(['call', stack.pages.url('/cli'), 'echo', `@${join(dir, 'nope.json')}`, '-p', String(stack.port)]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /cannot read params from .*nope\.json/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a call that waits longer than a second says what for on stderr; --quiet silences it', async () => {
+    const talking = await runCli(['call', stack.pages.url('/cli'), 'sleep', '{"ms": 2500}', '-p', String(stack.port)]);
+    assert.equal(talking.code, 0);
+    assert.match(talking.stderr, /^any: waiting for __any__\.sleep to answer\n$/);
+    const quiet = await runCli(['call', stack.pages.url('/cli'), 'sleep', '{"ms": 2500}', '--quiet', '-p', String(stack.port)]);
+    assert.equal(quiet.stderr, '');
+  });
+
+  test('a call whose page is slow to open says it is opening the tab', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/slow/page'), 'pageTitle', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.match(outcome.stderr, /^any: opening a tab for http:\/\/127\.0\.0\.1:\d+\/slow\/page\n/);
   });
 });
 
 describe('any serve / stop / status (no browser)', () => {
+  test('a call with no browser says it waits for one, and how to get one', async () => {
+    const port = await freePort();
+    const server = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--quiet'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((resolve) => server.stdout.once('data', resolve));
+      const outcome = await runCli(['call', 'http://127.0.0.1:9/', 'echo', '--timeout', '2500', '-p', String(port)]);
+      assert.equal(outcome.code, 3);
+      assert.match(outcome.stderr, /^any: waiting for a browser to connect\. Start one with `npx any launch`.*\nNoBrowserError: /);
+    } finally {
+      server.kill();
+    }
+  });
+
   test('serve prints its ready line; status sees it; stop ends it and exits 0', async () => {
     const port = await freePort();
     const server = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,7 +201,7 @@ describe('any extension / --help', () => {
   });
 
   test('every command has --help', async () => {
-    for (const command of [[], ['call'], ['serve'], ['stop'], ['status'], ['extension'], ['launch']]) {
+    for (const command of [[], ['call'], ['methods'], ['serve'], ['stop'], ['status'], ['extension'], ['launch']]) {
       const outcome = await runCli([...command, '--help']);
       assert.equal(outcome.code, 0, command.join(' '));
       assert.match(outcome.stdout, /^Usage: any/, command.join(' '));

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { call, serverHealth, stopServer } from '../../src/client/call.js';
-import { BadRequestError } from '../../src/client/errors.js';
+import { call, methods } from '../../src/client/call.js';
+import { page } from '../../src/client/page.js';
+import { serverHealth, stopServer } from '../../src/client/server-control.js';
+import { BadRequestError, MethodNotFoundError, TimeoutError } from '../../src/client/errors.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
-import { freePort, startPageServer, TEST_USERSCRIPTS, waitFor, type PageServer } from './harness.js';
+import { freePort, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack } from './harness.js';
 
 /** PIDs of `any serve` processes on `port`. */
 function serverProcesses(port: number): number[] {
@@ -69,5 +71,58 @@ describe('call() with no server running', () => {
     const unused = await freePort();
     await assert.rejects(call(pages.url('/'), 'echo', {}, { port: unused, autoStart: false }), { code: 'NO_SERVER', name: 'NoServerError', message: /No any server is running/ });
     assert.equal(await serverHealth(unused), undefined);
+  });
+});
+
+describe('page() and methods() with a browser connected', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  interface TestMethods {
+    add(params: { a: number; b: number }): number;
+    echo(params: { text: string }): { text: string };
+    pageTitle(): string;
+  }
+
+  test('a typed handle calls the page\'s methods like local functions', async () => {
+    const app = page<TestMethods>(stack.pages.url('/typed'), { port: stack.port });
+    assert.equal(await app.add({ a: 2, b: 40 }), 42);
+    assert.deepEqual(await app.echo({ text: 'hi' }), { text: 'hi' });
+    assert.equal(await app.pageTitle(), 'Test page /typed');
+    assert.equal(app.url, stack.pages.url('/typed'));
+  });
+
+  test('a handle is not a thenable, so it can be awaited and returned from async functions', async () => {
+    const handle = await Promise.resolve(page(stack.pages.url('/typed'), { port: stack.port }));
+    assert.equal(typeof handle.methods, 'function');
+  });
+
+  test('a handle\'s per-call options apply, and its errors are the usual classes', async () => {
+    const app = page(stack.pages.url('/typed'), { port: stack.port });
+    await assert.rejects(app.sleep!({ ms: 5_000 }, { timeout: 200 }), TimeoutError);
+    await assert.rejects(app.noSuchMethod!(), MethodNotFoundError);
+  });
+
+  test('methods() lists the page\'s methods, with the description and input schema a userscript gave', async () => {
+    const list = await methods(stack.pages.url('/listed'), { port: stack.port });
+    const names = list.map((method) => method.name);
+    for (const name of ['echo', 'add', 'sleep', 'count', 'throwTypeError']) assert.ok(names.includes(name), name);
+    for (const hidden of ['hiddenMethod', 'notAFunction']) assert.ok(!names.includes(hidden), hidden);
+    assert.deepEqual(list.find((method) => method.name === 'add'), {
+      name: 'add',
+      description: 'Adds two numbers.',
+      inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+    });
+    assert.deepEqual(list.find((method) => method.name === 'echo'), { name: 'echo' });
+    assert.deepEqual(await page(stack.pages.url('/listed'), { port: stack.port }).methods(), list);
+  });
+
+  test('methods() on a page with none registered is an empty list, once the page has loaded', async () => {
+    assert.deepEqual(await methods('http://localhost:' + new URL(stack.pages.origin).port + '/unmatched', { port: stack.port }), []);
   });
 });

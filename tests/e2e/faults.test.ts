@@ -9,7 +9,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { call, serverHealth, stopServer } from '../../src/client/call.js';
+import { call } from '../../src/client/call.js';
+import { serverHealth, stopServer } from '../../src/client/server-control.js';
 import { launchBrowser } from '../../src/launcher/launch.js';
 import { startServer } from '../../src/server/server.js';
 import {

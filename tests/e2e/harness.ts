@@ -28,11 +28,12 @@ export interface PageServer {
 /**
  * Serves a small HTML page at every path (and `/go`, which redirects to `/landed?from=go`).
  * The page's inline script would change the title if CSP let it run; tests check that it did not.
- * Pages under /no-csp/ come without a CSP.
+ * Pages under /no-csp/ come without a CSP; pages under /slow/ take 2.5 s to answer.
  */
 export async function startPageServer(): Promise<PageServer> {
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(async (request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (path?.startsWith('/slow/')) await new Promise((resolve) => setTimeout(resolve, 2_500));
     if (path === '/go') {
       response.writeHead(302, { location: '/landed?from=go' });
       return response.end();
@@ -120,13 +121,14 @@ export interface CliOutcome {
 }
 
 /** Runs the built `any` CLI to completion, as a user's shell would. */
-export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliOutcome> {
+export function runCli(args: string[], options: { timeoutMs?: number; stdin?: string } = {}): Promise<CliOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('exit', (code) => {
       clearTimeout(timer);

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, serverHealth } from '../../src/client/call.js';
+import { call } from '../../src/client/call.js';
+import { serverHealth } from '../../src/client/server-control.js';
 import { startStack, type Stack } from '../e2e/harness.js';
 
 describe('web pages against the local server', () => {

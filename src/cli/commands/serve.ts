@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { serverHealth } from '../../client/call.js';
+import { serverHealth } from '../../client/server-control.js';
 import { PINNED_EXTENSION_ID } from '../../extension-identity.js';
 import { ALREADY_RUNNING_LINE, LISTENING_LINE } from '../../protocol/index.js';
 import { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES, startServer } from '../../server/server.js';

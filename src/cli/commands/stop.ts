@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { stopServer } from '../../client/call.js';
+import { stopServer } from '../../client/server-control.js';
 import { portOption } from '../options.js';
 
 export const stopCommand = new Command('stop')

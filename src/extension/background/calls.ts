@@ -1,9 +1,18 @@
 /**
- * Calls the worker is running: from the server's `call` to exactly one `result` back.
+ * Calls the worker is running: from the server's `call` (or `list`) to exactly one `result` back.
  * Calls run concurrently, also in the same tab; each ends once, whichever comes first:
  * the page's answer, the server's cancel, its tab going away, or its own deadline.
  */
-import { CallFailure, errorShape, PROTOCOL_VERSION, type ErrorShape, type PageResult, type ServerCall } from '../../protocol/index.js';
+import {
+  CallFailure,
+  errorShape,
+  PROTOCOL_VERSION,
+  type BrowserCallState,
+  type ErrorShape,
+  type PageResult,
+  type ServerCall,
+  type ServerList,
+} from '../../protocol/index.js';
 import { send } from './connection.js';
 import type { LinkedTab } from './linked-tabs.js';
 import { tabForPage } from './tab-opening.js';
@@ -11,8 +20,10 @@ import { tabForPage } from './tab-opening.js';
 /** The server cancels a call at its deadline; this backstop only frees calls whose cancel was lost. */
 const DEADLINE_BACKSTOP_MS = 1_000;
 
+type WorkerCall = ServerCall | ServerList;
+
 interface RunningCall {
-  readonly call: ServerCall;
+  readonly call: WorkerCall;
   readonly abort: AbortController;
   readonly backstop: ReturnType<typeof setTimeout>;
   tab?: LinkedTab;
@@ -24,13 +35,23 @@ export function callsInFlight(): number {
   return runningCalls.size;
 }
 
-export async function startCall(call: ServerCall): Promise<void> {
+/** What each call is doing, for `any status`. */
+export function callStates(): BrowserCallState[] {
+  return [...runningCalls.values()].map(({ call, tab }) => ({
+    id: call.id,
+    page: call.page,
+    ...(call.type === 'call' ? { method: call.method } : {}),
+    phase: tab ? 'running' : 'opening-tab',
+  }));
+}
+
+export async function startCall(call: WorkerCall): Promise<void> {
   if (runningCalls.has(call.id)) return;
   const running: RunningCall = {
     call,
     abort: new AbortController(),
     backstop: setTimeout(() => finish(call.id, {
-      error: errorShape('TIMEOUT', `__any__.${call.method} on ${call.page} did not answer within ${call.timeout} ms.`),
+      error: errorShape('TIMEOUT', `${describe(call)} did not answer within ${call.timeout} ms.`),
     }), call.timeout + DEADLINE_BACKSTOP_MS),
   };
   runningCalls.set(call.id, running);
@@ -45,7 +66,7 @@ export async function startCall(call: ServerCall): Promise<void> {
     return finish(call.id, { error: toErrorShape(error, call) });
   }
   try {
-    tab.send({ type: 'call', id: call.id, method: call.method, params: call.params });
+    tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id });
   } catch (error) {
     // Chrome's messaging refuses ports that just closed, and messages over 64 MiB.
     const message = (error as Error).message;
@@ -75,8 +96,8 @@ export function onTabGone(tab: LinkedTab, reason: 'closed' | 'navigated'): void 
     if (!call) continue;
     finish(id, {
       error: errorShape('TAB_CLOSED', reason === 'closed'
-        ? `The tab running __any__.${call.method} on ${call.page} was closed before the method answered.`
-        : `The tab running __any__.${call.method} on ${call.page} navigated away or reloaded before the method answered.`),
+        ? `The tab running ${describe(call)} was closed before the method answered.`
+        : `The tab running ${describe(call)} navigated away or reloaded before the method answered.`),
     });
   }
 }
@@ -94,7 +115,11 @@ function finish(id: string, outcome: { json: string } | { error: ErrorShape }): 
     : JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, error: outcome.error }));
 }
 
-function toErrorShape(error: unknown, call: ServerCall): ErrorShape {
+function describe(call: WorkerCall): string {
+  return call.type === 'call' ? `__any__.${call.method} on ${call.page}` : `listing the methods of ${call.page}`;
+}
+
+function toErrorShape(error: unknown, call: WorkerCall): ErrorShape {
   if (error instanceof CallFailure) return error.shape;
   const message = error instanceof Error ? error.message : String(error);
   return errorShape('TAB_FAILED', `Could not open a tab for ${call.page}: ${message}`);

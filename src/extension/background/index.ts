@@ -3,7 +3,7 @@
  * the worker's first turn, so everything is wired here, synchronously, at the top level.
  */
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
-import { callsInFlight, cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
+import { callsInFlight, callStates, cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
 import { ensureConnected, onMessageFromServer, send } from './connection.js';
 import { linkedTabStates, startLinkedTabs } from './linked-tabs.js';
 
@@ -11,10 +11,10 @@ import { linkedTabStates, startLinkedTabs } from './linked-tabs.js';
 const RECONNECT_ALARM = 'any-reconnect';
 
 onMessageFromServer((message) => {
-  if (message.type === 'call') void startCall(message);
+  if (message.type === 'call' || message.type === 'list') void startCall(message);
   else if (message.type === 'cancel') cancelCall(message.id, message.reason);
   else if (message.type === 'inspect') {
-    send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: callsInFlight(), tabs: linkedTabStates() }));
+    send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: callsInFlight(), calls: callStates(), tabs: linkedTabStates() }));
   }
   // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
 });

@@ -49,7 +49,7 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
     if (message.type === 'call') {
       toPage({ type: 'call', id: message.id, method: message.method, paramsJson: JSON.stringify(message.params) });
     } else {
-      toPage(message);
+      toPage(message); // list and cancel carry nothing to re-encode
     }
   };
 

@@ -127,19 +127,20 @@ export function runPageBridge(setup: PageBridgeSetup): void {
       if (controller) apply(abortWith, controller, [new SafeDOMException(`any: the call was ${reason}`, 'AbortError')]);
       return;
     }
+    if (type === 'list') return void runCall(id, listMethods);
     const method = own(message!, 'method');
     const paramsJson = own(message!, 'paramsJson');
     if (type !== 'call' || typeof method !== 'string' || typeof paramsJson !== 'string') return;
-    void runCall(id, method, paramsJson);
+    void runCall(id, (signal) => callMethod(method, paramsJson, signal));
   }
 
   /** Runs one call and answers it exactly once, whatever happens on the way. */
-  async function runCall(id: string, method: string, paramsJson: string): Promise<void> {
+  async function runCall(id: string, work: (signal: AbortSignal) => Promise<Record<string, unknown>>): Promise<void> {
     const controller = new SafeAbortController();
     apply(mapSet, runningCalls, [id, controller]);
     let answer: Record<string, unknown>;
     try {
-      answer = await callMethod(method, paramsJson, controller.signal);
+      answer = await work(controller.signal);
     } catch (error) {
       answer = { error: { name: 'InternalError', message: `The any page bridge failed: ${describe(error)}.`, code: 'INTERNAL' } satisfies ErrorShape };
     }
@@ -156,6 +157,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   async function callMethod(method: string, paramsJson: string, signal: AbortSignal): Promise<Record<string, unknown>> {
     const api = await waitForMethod(method, signal);
     if (!api) return { error: methodNotFound(method) };
+    if (signal.aborted) return { error: { name: 'CancelledError', message: 'The call was cancelled before the method ran.', code: 'CANCELLED' } satisfies ErrorShape };
     let value: unknown;
     try {
       value = await apply(api[method] as (...args: unknown[]) => unknown, api, [fromJson(paramsJson), { signal }]);
@@ -163,6 +165,29 @@ export function runPageBridge(setup: PageBridgeSetup): void {
       return { error: thrownError(thrown) };
     }
     return encodeResult(method, value);
+  }
+
+  /**
+   * The page's methods, with the `description` and JSON-Schema `inputSchema` a userscript may
+   * put on a method's function. Once the page has loaded; a page with none yet gets the grace.
+   */
+  async function listMethods(signal: AbortSignal): Promise<Record<string, unknown>> {
+    await waitForMethod(null, signal);
+    const api = currentApi();
+    const methods = api ? keys(api).filter((name) => isMethod(api, name)) : [];
+    const list = methods.map((name) => {
+      const fn = api![name] as { description?: unknown; inputSchema?: unknown };
+      const entry: Record<string, unknown> = { name };
+      try {
+        if (typeof fn.description === 'string') entry.description = fn.description;
+        const schema = fn.inputSchema;
+        if (typeof schema === 'object' && schema !== null) entry.inputSchema = fromJson(toJson(schema));
+      } catch {
+        // A description that cannot be read or a schema that is not JSON: list the name alone.
+      }
+      return entry;
+    });
+    return encodeResult('list', list);
   }
 
   type Api = Record<string, unknown>;
@@ -177,8 +202,11 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     return !!api && hasOwn(api, name) && apply(propertyIsEnumerable, api, [name]) && typeof api[name] === 'function';
   }
 
-  /** Finds the method once the page has loaded, giving late userscripts a grace period after load. */
-  async function waitForMethod(method: string, signal: AbortSignal): Promise<Api | undefined> {
+  /**
+   * Finds the method (or, for `null`, any method) once the page has loaded, giving late
+   * userscripts a grace period after load.
+   */
+  async function waitForMethod(method: string | null, signal: AbortSignal): Promise<Api | undefined> {
     if (loadedAt === undefined) {
       await new SafePromise<void>((resolve) => {
         void pageLoaded.then(resolve);
@@ -187,7 +215,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     }
     for (;;) {
       const api = currentApi();
-      if (isMethod(api, method)) return api;
+      if (method === null ? api !== undefined && keys(api).some((name) => isMethod(api, name)) : isMethod(api, method)) return api;
       if (signal.aborted || loadedAt === undefined || now() - loadedAt >= setup.lateMethodGraceMs) return undefined;
       await new SafePromise((resolve) => safeSetTimeout(resolve, METHOD_POLL_MS));
     }

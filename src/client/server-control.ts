@@ -1,0 +1,40 @@
+/**
+ * Asking a running any server about itself, and stopping it: what `any status` and `any stop` use.
+ */
+import { DEFAULT_PORT, Health, parse, Status } from '../protocol/index.js';
+import { PROBE_TIMEOUT_MS } from './server-request.js';
+import { requestJson, ServerUnreachable } from './transport.js';
+
+/** The server's health, or undefined when no any server answers on the port. */
+export async function serverHealth(port: number = DEFAULT_PORT): Promise<Health | undefined> {
+  try {
+    const response = await requestJson(port, 'GET', '/health', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    const parsed = parse(Health, response.body);
+    return parsed.ok ? parsed.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's status: its calls, and each browser's calls and tabs; undefined when none answers. */
+export async function serverStatus(port: number = DEFAULT_PORT): Promise<Status | undefined> {
+  try {
+    // The server asks each browser, and waits up to a second for it.
+    const response = await requestJson(port, 'GET', '/status', undefined, AbortSignal.timeout(PROBE_TIMEOUT_MS + 1_000));
+    const parsed = parse(Status, response.body);
+    return parsed.ok ? parsed.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asks the server on `port` to shut down; false if none was running. */
+export async function stopServer(port: number = DEFAULT_PORT): Promise<boolean> {
+  try {
+    await requestJson(port, 'POST', '/shutdown', '{}', AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    return true;
+  } catch (error) {
+    if (error instanceof ServerUnreachable) return false;
+    throw error;
+  }
+}
