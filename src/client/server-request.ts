@@ -30,16 +30,27 @@ export interface RequestOptions {
 /** POSTs `body` to `path` and returns the `result`, or throws the server's error as an AnyError. */
 export async function postToServer(path: '/call' | '/methods', body: string, options: RequestOptions): Promise<unknown> {
   const { port } = options;
-  // Our own deadline, in case the server stops answering; the server's comes first.
-  const deadline = AbortSignal.timeout((options.timeout ?? DEFAULT_CALL_TIMEOUT_MS) + CLIENT_GRACE_MS);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  // Our own deadline, in case the server stops answering (the server's comes first), and the
+  // caller's signal, in one controller; a plain timer, cleared as soon as the answer is in.
+  const stop = new AbortController();
+  let pastDeadline = false;
+  const deadline = setTimeout(() => {
+    pastDeadline = true;
+    stop.abort();
+  }, (options.timeout ?? DEFAULT_CALL_TIMEOUT_MS) + CLIENT_GRACE_MS);
+  const onCallerAbort = () => stop.abort();
+  if (options.signal?.aborted) onCallerAbort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   let response: JsonResponse;
   try {
-    response = await send(path, body, signal, options);
+    response = await send(path, body, stop.signal, options);
   } catch (error) {
     if (options.signal?.aborted) throw failure('CANCELLED', `The caller cancelled ${options.label}.`);
-    if (deadline.aborted) throw failure('TIMEOUT', `The any server on port ${port} did not answer ${options.label} in time.`);
+    if (pastDeadline) throw failure('TIMEOUT', `The any server on port ${port} did not answer ${options.label} in time.`);
     throw error;
+  } finally {
+    clearTimeout(deadline);
+    options.signal?.removeEventListener('abort', onCallerAbort);
   }
   const parsed = parse(CallResponse, response.body);
   if (!parsed.ok) {

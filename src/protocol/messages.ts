@@ -180,10 +180,8 @@ const ExtensionHello = v.strictObject({
 });
 /** Keep-alive: a message every 20 s keeps an MV3 service worker from being stopped. */
 const ExtensionPing = v.strictObject({ v: Version, type: v.literal('ping'), id: Id });
-const ExtensionResult = v.union([
-  v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.unknown() }),
-  v.strictObject({ v: Version, type: v.literal('result'), id: Id, error: ErrorPayload }),
-]);
+/** Answers a `call` or `list`: exactly one of `result` and `error` (checked below). */
+const ExtensionResult = v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.optional(v.unknown()), error: v.optional(ErrorPayload) });
 
 export const TabState = v.strictObject({ tabId: v.number(), url: v.string(), callsInFlight: v.number() });
 export type TabState = v.InferOutput<typeof TabState>;
@@ -198,7 +196,11 @@ const ExtensionState = v.strictObject({
 });
 export type ExtensionState = v.InferOutput<typeof ExtensionState>;
 
-export const ExtensionToServer = v.union([ExtensionHello, ExtensionPing, ExtensionState, ExtensionResult]);
+// A variant, not a union: the `type` picks the one schema to check (results are the hot path).
+export const ExtensionToServer = v.pipe(
+  v.variant('type', [ExtensionHello, ExtensionPing, ExtensionState, ExtensionResult]),
+  v.check((message) => message.type !== 'result' || exactlyOne(message, 'result', 'error'), 'a result carries exactly one of "result" and "error"'),
+);
 export type ExtensionToServer = v.InferOutput<typeof ExtensionToServer>;
 export type ExtensionResult = v.InferOutput<typeof ExtensionResult>;
 
@@ -214,14 +216,16 @@ export type BackgroundToContent = v.InferOutput<typeof BackgroundToContent>;
  * Results travel from the page to the server as JSON text (`json`), produced once by
  * `JSON.stringify` in the page; the extension forwards the text without parsing it.
  */
-const PageResult = v.union([
-  v.strictObject({ type: v.literal('result'), id: Id, json: v.string() }),
-  v.strictObject({ type: v.literal('result'), id: Id, error: ErrorPayload }),
-]);
+/** A page's answer: exactly one of `json` (the result as JSON text) and `error` (checked below). */
+const PageResult = v.strictObject({ type: v.literal('result'), id: Id, json: v.optional(v.string()), error: v.optional(ErrorPayload) });
+const ONE_OUTCOME = 'a result carries exactly one of "json" and "error"';
 export type PageResult = v.InferOutput<typeof PageResult>;
 
 const ContentReady = v.strictObject({ type: v.literal('ready'), url: v.string() });
-export const ContentToBackground = v.union([ContentReady, PageResult]);
+export const ContentToBackground = v.pipe(
+  v.variant('type', [ContentReady, PageResult]),
+  v.check((message) => message.type !== 'result' || exactlyOne(message, 'json', 'error'), ONE_OUTCOME),
+);
 export type ContentToBackground = v.InferOutput<typeof ContentToBackground>;
 
 // ── page bridge: content script (ISOLATED world) ⇄ bridge (MAIN world) ─────────
@@ -233,7 +237,7 @@ const ContentList = v.strictObject({ type: v.literal('list'), id: Id });
 export const ContentToPage = v.variant('type', [ContentCall, ContentList, ContentCancel]);
 export type ContentToPage = v.InferOutput<typeof ContentToPage>;
 
-export const PageToContent = PageResult;
+export const PageToContent = v.pipe(PageResult, v.check((message) => exactlyOne(message, 'json', 'error'), ONE_OUTCOME));
 export type PageToContent = PageResult;
 
 export const BridgeHello = v.strictObject({
@@ -272,6 +276,10 @@ function deepest(issues: readonly v.BaseIssue<unknown>[]): v.BaseIssue<unknown> 
     if ((nested.path?.length ?? 0) > (best.path?.length ?? 0)) best = nested;
   }
   return best;
+}
+
+function exactlyOne(message: object, a: string, b: string): boolean {
+  return (a in message) !== (b in message);
 }
 
 function isHttpUrl(value: string): boolean {

@@ -154,7 +154,7 @@ export class CallDispatcher {
   receive(link: BrowserLink, message: ExtensionResult): void {
     const pending = this.#pendingCalls.get(message.id);
     if (!pending || pending.workerId !== link.info.workerId) return;
-    if ('error' in message) this.#fail(message.id, new CallFailure(message.error));
+    if (message.error) this.#fail(message.id, new CallFailure(message.error));
     else this.#settle(message.id)?.resolve(message.result);
   }
 

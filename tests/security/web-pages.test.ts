@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
 import { serverHealth } from '../../src/client/server-control.js';
-import { startStack, type Stack } from '../e2e/harness.js';
+import { startStack, waitFor, type Stack } from '../e2e/harness.js';
 
 describe('web pages against the local server', () => {
   let stack: Stack;
@@ -35,11 +35,13 @@ describe('web pages against the local server', () => {
       else assert.match(outcome, /^refused/, `${attack}: ${outcome}`);
     }
     assert.equal(Object.keys(outcomes).length, 15);
-    // The browser did send them: it was the server that refused each one.
-    const refusals = stack.serverLog.filter((line) => /^refused .*origin/i.test(line));
-    assert.ok(refusals.filter((line) => line.startsWith('refused POST /call')).length >= 7, refusals.join('\n'));
-    assert.ok(refusals.some((line) => line.startsWith('refused POST /shutdown')), refusals.join('\n'));
-    assert.ok(refusals.some((line) => line.startsWith('refused a WebSocket from origin "http://127.0.0.1:')), refusals.join('\n'));
+    // The browser did send them: it was the server that refused each one. (The form's frame may
+    // report its load before the server has seen the POST: wait for the log to catch up.)
+    const refusals = () => stack.serverLog.filter((line) => /^refused .*origin/i.test(line));
+    const calls = () => refusals().filter((line) => line.startsWith('refused POST /call')).length;
+    await waitFor(() => calls() >= 7, 3_000, () => refusals().join('\n'));
+    assert.ok(refusals().some((line) => line.startsWith('refused POST /shutdown')), refusals().join('\n'));
+    assert.ok(refusals().some((line) => line.startsWith('refused a WebSocket from origin "http://127.0.0.1:')), refusals().join('\n'));
   });
 });
 

@@ -79,7 +79,7 @@ export async function startCall(call: WorkerCall): Promise<void> {
 /** The page answered. Only the tab that holds the call may answer it. */
 export function onPageResult(tab: LinkedTab, result: PageResult): void {
   if (runningCalls.get(result.id)?.tab !== tab) return;
-  finish(result.id, 'json' in result ? { json: result.json } : { error: result.error });
+  finish(result.id, result.error ? { error: result.error } : { json: result.json ?? 'null' });
 }
 
 /** The server gave up on the call (timeout or its caller cancelled): tell the page, answer once. */

@@ -1,0 +1,76 @@
+/**
+ * The two ways to run a page method that the benchmark compares, each set up on the same
+ * Chromium binary, the same page (served on 127.0.0.1 with a strict CSP) and the same method code:
+ *   - any: a separate `any serve` process, a managed headless browser, and a caller in this process;
+ *   - Playwright: playwright-core driving the same binary, `page.evaluate` calling the method.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { call, launch } from '../../dist/index.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const BENCH_USERSCRIPTS = fileURLToPath(new URL('../userscripts/', import.meta.url));
+const BENCH_USERSCRIPT = readFileSync(new URL('../userscripts/bench.user.js', import.meta.url), 'utf8');
+
+/** Starts `any serve` as its own process, as a call would; resolves once it is listening. */
+export function startServerProcess(port) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`any serve exited with ${code}`)));
+  });
+}
+
+export async function startAny({ port, page }) {
+  const server = await startServerProcess(port);
+  const browser = await launch({ port, headless: true, userscripts: BENCH_USERSCRIPTS });
+  // The first call waits for the extension to connect and opens the tab.
+  await call(page, 'echo', {}, { port, timeout: 30_000 });
+  return {
+    server,
+    browser,
+    call: (method, params) => call(page, method, params, { port }),
+    rawHttp: rawHttpCaller(port, page),
+    async close() {
+      server.kill();
+      await browser.close();
+    },
+  };
+}
+
+/** The same call over plain HTTP with a kept-alive connection: what any's client adds on top. */
+function rawHttpCaller(port, page) {
+  const agent = new Agent({ keepAlive: true });
+  return (method, params) => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ page, method, params });
+    const outgoing = request({ host: '127.0.0.1', port, path: '/call', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (incoming) => {
+      const chunks = [];
+      incoming.on('data', (chunk) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const answer = JSON.parse(Buffer.concat(chunks).toString());
+        if (answer.error) reject(new Error(answer.error.message));
+        else resolve(answer.result);
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+export async function startPlaywright({ page: url }) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  const context = await browser.newContext();
+  await context.addInitScript(BENCH_USERSCRIPT);
+  const page = await context.newPage();
+  await page.goto(url);
+  return {
+    browser,
+    call: (method, params) => page.evaluate(([name, args]) => globalThis.__any__[name](args), [method, params]),
+    async close() {
+      await browser.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The benchmark's plot: warm latency (p50 and p99 per contender) and throughput by calls in
+ * flight, drawn as SVG and rendered to PNG by the same headless Chromium (no plotting library).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const COLORS = { 'any (TypeScript client)': '#2563eb', 'any (raw HTTP)': '#60a5fa', 'any (Python client)': '#93c5fd', 'Playwright page.evaluate': '#f97316' };
+const WIDTH = 1100;
+const HEIGHT = 460;
+
+export async function renderPlot(results, pngPath) {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="white"/>
+${latencyChart(results.latency, 20, 20, 520, 400)}
+${throughputChart(results.throughput, 580, 20, 500, 400)}
+</svg>`;
+  const dir = mkdtempSync(join(tmpdir(), 'any-plot-'));
+  try {
+    writeFileSync(join(dir, 'plot.html'), `<!doctype html><body style="margin:0">${svg}</body>`);
+    execFileSync('/usr/bin/chromium', [
+      '--headless', '--disable-gpu', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      `--user-data-dir=${join(dir, 'profile')}`, `--window-size=${WIDTH},${HEIGHT}`, `--screenshot=${pngPath}`, '--hide-scrollbars',
+      `file://${join(dir, 'plot.html')}`,
+    ], { stdio: 'ignore' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return pngPath;
+}
+
+function latencyChart(latency, x, y, width, height) {
+  const names = Object.keys(latency);
+  const max = Math.max(...names.map((name) => latency[name].p99)) * 1.1;
+  const plotTop = y + 40;
+  const plotHeight = height - 90;
+  const band = (width - 60) / names.length;
+  const scale = (ms) => (ms / max) * plotHeight;
+  let bars = '';
+  names.forEach((name, i) => {
+    const left = x + 50 + i * band + band * 0.15;
+    const barWidth = band * 0.32;
+    for (const [k, key] of ['p50', 'p99'].entries()) {
+      const h = scale(latency[name][key]);
+      const bx = left + k * (barWidth + 4);
+      bars += `<rect x="${bx}" y="${plotTop + plotHeight - h}" width="${barWidth}" height="${h}" fill="${COLORS[name] ?? '#888'}" opacity="${key === 'p50' ? 1 : 0.55}"/>`;
+      bars += `<text x="${bx + barWidth / 2}" y="${plotTop + plotHeight - h - 4}" text-anchor="middle" font-size="11">${latency[name][key].toFixed(2)}</text>`;
+    }
+    bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 18}" text-anchor="middle" font-size="11">${name.replace(' page.evaluate', '').replace('any ', 'any\u00a0')}</text>`;
+  });
+  return `<g><text x="${x}" y="${y + 16}" font-size="16" font-weight="bold">Warm latency, echo (ms): p50 solid, p99 light — lower is better</text>
+<line x1="${x + 45}" y1="${plotTop + plotHeight}" x2="${x + width}" y2="${plotTop + plotHeight}" stroke="#333"/>${bars}</g>`;
+}
+
+function throughputChart(throughput, x, y, width, height) {
+  const levels = Object.keys(throughput).map(Number);
+  const names = Object.keys(throughput[levels[0]]);
+  const max = Math.max(...levels.flatMap((level) => names.map((name) => throughput[level][name]))) * 1.15;
+  const plotTop = y + 40;
+  const plotHeight = height - 90;
+  const plotLeft = x + 50;
+  const plotWidth = width - 70;
+  const px = (i) => plotLeft + (i / (levels.length - 1)) * plotWidth;
+  const py = (value) => plotTop + plotHeight - (value / max) * plotHeight;
+  let lines = '';
+  names.forEach((name, k) => {
+    const points = levels.map((level, i) => `${px(i)},${py(throughput[level][name])}`).join(' ');
+    lines += `<polyline points="${points}" fill="none" stroke="${COLORS[name] ?? '#888'}" stroke-width="3"/>`;
+    levels.forEach((level, i) => (lines += `<circle cx="${px(i)}" cy="${py(throughput[level][name])}" r="4" fill="${COLORS[name] ?? '#888'}"/>`));
+    lines += `<rect x="${plotLeft + 10}" y="${plotTop + 6 + k * 20}" width="14" height="14" fill="${COLORS[name] ?? '#888'}"/><text x="${plotLeft + 30}" y="${plotTop + 18 + k * 20}">${name}</text>`;
+  });
+  const ticks = levels.map((level, i) => `<text x="${px(i)}" y="${plotTop + plotHeight + 18}" text-anchor="middle">${level}</text>`).join('');
+  const yTicks = [0.25, 0.5, 0.75, 1].map((f) => `<text x="${plotLeft - 6}" y="${py(max * f / 1.15) + 4}" text-anchor="end" font-size="11">${Math.round(max * f / 1.15)}</text><line x1="${plotLeft}" x2="${plotLeft + plotWidth}" y1="${py(max * f / 1.15)}" y2="${py(max * f / 1.15)}" stroke="#eee"/>`).join('');
+  return `<g><text x="${x}" y="${y + 16}" font-size="16" font-weight="bold">Throughput (calls/s) by calls in flight — higher is better</text>
+${yTicks}<line x1="${plotLeft}" y1="${plotTop + plotHeight}" x2="${plotLeft + plotWidth}" y2="${plotTop + plotHeight}" stroke="#333"/>${lines}${ticks}
+<text x="${plotLeft + plotWidth / 2}" y="${plotTop + plotHeight + 38}" text-anchor="middle">calls in flight</text></g>`;
+}

@@ -1,0 +1,95 @@
+/**
+ * Writes the measured part of BENCHMARKS.md, between its `results` markers; the hand-written
+ * analysis around them (where the time goes) is kept as it is.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { round } from './stats.mjs';
+
+const START = '<!-- results:start (written by npm run bench) -->';
+const END = '<!-- results:end -->';
+const PW = 'Playwright page.evaluate';
+const TS = 'any (TypeScript client)';
+
+export function writeReport(results, path, plotPath) {
+  const measured = [START, render(results, plotPath), END].join('\n');
+  const previous = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const [before, rest = ''] = previous.split(START);
+  const after = rest.includes(END) ? rest.split(END)[1] : rest;
+  writeFileSync(path, `${before}${measured}${after}`);
+}
+
+function render(results, plotPath) {
+  const { machine } = results;
+  const ratio = (a, b) => round(a / b);
+  const lat = results.latency;
+  const mark = (ok) => (ok ? '✅' : '❌');
+  const targets = [
+    ['TypeScript client warm p50 ≤ 1.2× Playwright', ratio(lat[TS].p50, lat[PW].p50), ratio(lat[TS].p50, lat[PW].p50) <= 1.2],
+    ['TypeScript client warm p99 ≤ 1.5× Playwright', ratio(lat[TS].p99, lat[PW].p99), ratio(lat[TS].p99, lat[PW].p99) <= 1.5],
+    ['throughput at 64 in flight ≥ 1.2× Playwright', ratio(results.throughput[64][TS], results.throughput[64][PW]), ratio(results.throughput[64][TS], results.throughput[64][PW]) >= 1.2],
+    ...Object.entries(results.payload).map(([label, by]) => [`${label} payload p50 ≤ 2× Playwright`, ratio(by[TS].p50, by[PW].p50), ratio(by[TS].p50, by[PW].p50) <= 2]),
+    ['cold first call ≤ 1.5 s + page load', `${results.cold.median.totalMs} ms (page load ${results.cold.median.pageLoadMs} ms)`, results.cold.median.totalMs <= 1500 + results.cold.median.pageLoadMs],
+    ['memory flat over the run (growth after warm-up)', `server ${results.memory.serverGrowthPercent} %, browser ${results.memory.browserGrowthPercent} %`, Math.abs(results.memory.serverGrowthPercent) < 10 && Math.abs(results.memory.browserGrowthPercent) < 10],
+    ['idle CPU ~0', `server ${results.idleCpu.serverPercentOfOneCore} %, browser ${results.idleCpu.browserPercentOfOneCore} % of a core`, results.idleCpu.serverPercentOfOneCore < 1 && results.idleCpu.browserPercentOfOneCore < 2],
+  ];
+  const rows = (obj, pw = obj[PW]) => Object.entries(obj).map(([name, s]) =>
+    `| ${name} | ${round(s.p50)} | ${round(s.p90)} | ${round(s.p99)} | ${s.count} | ${name === PW ? '1.00' : round(s.p50 / pw.p50)} |`).join('\n');
+  const levels = Object.keys(results.throughput);
+  const contenders = Object.keys(results.throughput[levels[0]]);
+
+  return `
+Measured ${results.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node};
+${machine.chromium}; playwright-core ${machine.playwright}. Every contender ran in the same run, against
+the same Chromium binary and the same page (served on 127.0.0.1 with \`Content-Security-Policy: default-src 'none'; script-src 'none'\`),
+calling the same method code (bench/userscripts/bench.user.js). any's server is a separate process, as in use.
+
+![Latency and throughput](${basename(plotPath)})
+
+### Targets
+
+| target | measured | met |
+| --- | --- | --- |
+${targets.map(([what, value, ok]) => `| ${what} | ${value} | ${mark(ok)} |`).join('\n')}
+
+### Warm latency, trivial method (\`echo\`, ms)
+
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- |
+${rows(lat)}
+
+### Warm latency, realistic method (reads a 100-row table from the DOM, ms)
+
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- |
+${rows(results.realistic)}
+
+### Throughput (calls/s) by calls in flight
+
+| in flight | ${contenders.join(' | ')} | any ÷ Playwright |
+| --- | ${contenders.map(() => '---').join(' | ')} | --- |
+${levels.map((level) => `| ${level} | ${contenders.map((c) => results.throughput[level][c]).join(' | ')} | ${round(results.throughput[level][TS] / results.throughput[level][PW])} |`).join('\n')}
+
+### Payload size (echo of a string, ms)
+
+| payload | any p50 | any p99 | Playwright p50 | Playwright p99 | p50 ratio |
+| --- | --- | --- | --- | --- | --- |
+${Object.entries(results.payload).map(([label, by]) => `| ${label} | ${round(by[TS].p50)} | ${round(by[TS].p99)} | ${round(by[PW].p50)} | ${round(by[PW].p99)} | ${round(by[TS].p50 / by[PW].p50)} |`).join('\n')}
+
+### Cold start: the first call, with no server running and no tab open (ms)
+
+| run | total | server start (auto) | browser connects | tab opens, page loads, method runs | of which the page's own load |
+| --- | --- | --- | --- | --- | --- |
+${results.cold.runs.map((r, i) => `| ${i + 1} | ${r.totalMs} | ${r.serverStartMs} | ${r.browserConnectMs} | ${r.tabAndMethodMs} | ${r.pageLoadMs} |`).join('\n')}
+
+### Memory over ${results.memory.samples.at(-1).calls} calls (64 in flight), RSS in MiB
+
+| calls | server | browser: extension + tab processes |
+| --- | --- | --- |
+${results.memory.samples.map((s) => `| ${s.calls} | ${s.serverMiB} | ${s.browserExtensionAndTabMiB} |`).join('\n')}
+
+### Idle CPU over ${results.idleCpu.seconds} s, everything connected
+
+server ${results.idleCpu.serverPercentOfOneCore} % of one core; browser (all processes) ${results.idleCpu.browserPercentOfOneCore} %.
+`;
+}
