@@ -136,6 +136,7 @@ async function status(context: HttpApiContext): Promise<Status> {
 function refuseForeignCaller(request: IncomingMessage, port: number, fromOurExtension: boolean): ErrorShape | undefined {
   const host = request.headers.host ?? '';
   const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  if (port === 80) allowedHosts.push('127.0.0.1', 'localhost', '[::1]'); // clients leave the default port out
   if (!allowedHosts.includes(host.toLowerCase())) {
     return errorShape('FORBIDDEN', `Host "${host}" is refused: the any server answers only to ${allowedHosts.join(', ')}.`);
   }

@@ -1,0 +1,503 @@
+"""Call a named method inside a web page of a real browser, from Python.
+
+``any`` runs ``globalThis.__any__[method](params)`` in a tab of a real browser -- your own
+logged-in Chrome, or a headless Chromium that ``npx any launch`` starts -- and hands the result
+back. The methods are yours: small functions that your userscripts put on ``globalThis.__any__``.
+This module is its Python client: one file, standard library only, Python 3.9 or later.
+
+Quick start
+-----------
+
+Start a browser with the any extension and your userscripts (once)::
+
+    npx any launch --userscripts ./my-userscripts/      # add --headless without a display
+
+Then call::
+
+    >>> import any_client
+    >>> any_client.call("https://example.com/", "headline")
+    'Example Domain'
+    >>> any_client.call("https://example.com/", "pageInfo", {"delay": 100}, timeout=5)
+    {'title': 'Example Domain', 'url': 'https://example.com/', 'readyState': 'complete'}
+
+The result is the method's return value, decoded from JSON (dict, list, str, int, float, bool
+or None). The first call starts the local any server if none is running; it keeps running for
+the next calls, and exits by itself once it has had no browser connected and no calls for 15
+minutes.
+
+Installation
+------------
+
+The module ships with the any package, in its ``python/`` folder: put that folder on
+``sys.path`` and ``import any_client``. It needs nothing else, and also runs under
+``python3 -S``. A copy of the file kept elsewhere works too, but cannot find the any command
+line next to it to start the server: pass ``server_command=["npx", "any"]`` (from a project
+where any is installed), or start the server yourself with ``npx any serve``.
+
+Errors
+------
+
+Every failure raises :class:`AnyError`. Its ``code`` says where the call failed, ``name`` and
+``message`` say what happened, and ``str(error)`` is ``"<name>: <message>"``::
+
+    try:
+        any_client.call("https://example.com/", "ask", {"prompt": "Hi"})
+    except any_client.AnyError as error:
+        if error.code == "METHOD_THREW":       # the page method threw: its own error
+            print(error.name, error.message)   # e.g. TypeError x is not a function
+            print(error.stack)                 # the page's stack trace
+        elif error.code == "METHOD_NOT_FOUND":
+            print("try one of", error.methods)
+        else:
+            raise
+
+The codes are those of the any server (see its README): ``BAD_REQUEST``, ``NO_SERVER``,
+``NO_BROWSER``, ``TAB_FAILED``, ``METHOD_NOT_FOUND``, ``METHOD_THREW``, ``BAD_RESULT``,
+``TIMEOUT``, ``TAB_CLOSED``, ``DISCONNECTED``, ``CANCELLED``, ``FORBIDDEN``, ``NOT_FOUND``,
+``TOO_LARGE``, ``INTERNAL``.
+
+Bad arguments (a page that is not an absolute http/https URL, an empty method name, params that
+are not a JSON-serialisable dict, a timeout that is not a positive number of seconds, a bad
+port) raise ``AnyError`` with code ``BAD_REQUEST`` and name ``BadRequestError`` -- the same error
+the server gives for a malformed call -- before any request is made.
+
+Notes
+-----
+
+* Timeouts are in **seconds** (floats welcome), as everywhere in Python. The server's default
+  is 30 s, at most one hour. They are sent to the server as whole milliseconds.
+* Only ``127.0.0.1`` is contacted, directly: ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and
+  ``NO_PROXY`` are never read, and no other environment variable either.
+* The server is started as ``node <this folder>/../dist/cli/main.js serve --port <port> --auto``,
+  detached from your program. Pass ``server_command=["npx", "any"]`` (or any other command
+  list) to start it another way; ``serve --port <port> --auto`` is appended to it.
+* The module is thread-safe: concurrent calls are fine, and calls that find no server at the same
+  moment end up sharing one.
+"""
+
+import http.client
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+from urllib.parse import urlsplit
+
+__all__ = ["call", "health", "stop_server", "AnyError", "DEFAULT_PORT"]
+
+#: The port of the any server, unless you choose another one everywhere.
+DEFAULT_PORT = 8765
+
+# Seconds. The server's own default call timeout, and its maximum.
+_DEFAULT_TIMEOUT = 30.0
+_MAX_TIMEOUT = 3600.0
+# If the server itself stops answering, give up this long after the call's own deadline.
+_GRACE = 5.0
+# /health and /shutdown answer at once; a port that stays silent longer is no any server.
+_PROBE_TIMEOUT = 2.0
+# How long a server started on demand may take to print its ready line.
+_START_TIMEOUT = 15.0
+_READY_LINES = ("any server listening on", "any server already running on")
+_CLI = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dist", "cli", "main.js"))
+
+if os.name == "nt":
+    _DETACHED = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
+else:
+    _DETACHED = {"start_new_session": True}
+
+# Names of the errors this client raises by itself (the server's errors come with theirs).
+_NAMES = {
+    "BAD_REQUEST": "BadRequestError",
+    "NO_SERVER": "NoServerError",
+    "TIMEOUT": "TimeoutError",
+    "DISCONNECTED": "DisconnectedError",
+    "INTERNAL": "InternalError",
+}
+
+
+class AnyError(Exception):
+    """A call failed. Raised by :func:`call` for every failure, with the server's structured error.
+
+    Attributes:
+
+    * ``name`` -- the error's name: ``"TypeError"`` (or whatever the page threw) when the method
+      threw, else the code's name, such as ``"TimeoutError"`` or ``"MethodNotFoundError"``.
+    * ``message`` -- what happened, and usually what to do about it.
+    * ``code`` -- where it failed, one of the codes listed in the module docs, such as
+      ``"METHOD_THREW"``, ``"TIMEOUT"`` or ``"NO_BROWSER"``. Test this one in ``except`` blocks.
+    * ``stack`` -- the page's JavaScript stack trace when the method threw, else ``None``.
+    * ``methods`` -- for ``METHOD_NOT_FOUND``, the names of the methods the page does have;
+      else ``None``.
+
+    ``str(error)`` is ``"<name>: <message>"``, as JavaScript prints errors.
+    """
+
+    def __init__(self, name, message, code, stack=None, methods=None):
+        super().__init__(name, message, code, stack, methods)
+        self.name = name
+        self.message = message
+        self.code = code
+        self.stack = stack
+        self.methods = methods
+
+    def __str__(self):
+        return f"{self.name}: {self.message}"
+
+    def __repr__(self):
+        return f"AnyError(name={self.name!r}, message={self.message!r}, code={self.code!r})"
+
+
+def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_server=True,
+         server_command=None):
+    """Run ``globalThis.__any__[method](params)`` in the browser tab at ``page``; return its result.
+
+    ::
+
+        >>> # with a userscript that defines  __any__.add = ({ a, b }) => a + b
+        >>> any_client.call("https://example.com/", "add", {"a": 2, "b": 3})
+        5
+
+    Arguments:
+
+    * ``page`` -- the absolute ``http:`` or ``https:`` URL to run in. An open tab at that URL (or
+      below it, when ``page`` has no query) is reused; otherwise the browser opens one.
+    * ``method`` -- the name of a function on ``globalThis.__any__`` in that page.
+    * ``params`` -- a dict, passed to the method as its single (JSON) argument. ``None`` sends ``{}``.
+    * ``timeout`` -- seconds (a float is fine) the method may take, counted by the server from
+      when it receives the call; ``None`` means the server's default of 30 s. At most 3600.
+      Sent as whole milliseconds. The client itself gives up 5 s after that, so nothing hangs
+      even if the server stops answering.
+    * ``port`` -- the any server's port (8765 unless you chose another everywhere).
+    * ``start_server`` -- when nothing listens on ``port``, start an any server and call again
+      (the default). With ``False``, raise ``AnyError`` with code ``NO_SERVER`` instead.
+    * ``server_command`` -- how to start that server, as a list of strings such as
+      ``["npx", "any"]``; ``serve --port <port> --auto`` is appended. By default it is
+      ``node <folder of this file>/../dist/cli/main.js``.
+
+    Returns the method's return value, decoded from JSON; a method that returns nothing gives
+    ``None``.
+
+    Raises :class:`AnyError` on any failure. Bad arguments raise it with code ``BAD_REQUEST``
+    (name ``BadRequestError``) before any request is sent. A method that throws raises it with
+    code ``METHOD_THREW`` and the page error's own ``name``, ``message`` and ``stack``.
+    """
+    body = _call_body(page, method, params, timeout)
+    _check_port(port)
+    command = _checked_command(server_command)
+    wait = (_DEFAULT_TIMEOUT if timeout is None else timeout) + _GRACE
+    try:
+        status, answer = _post_call(port, body, wait)
+    except _Unreachable:
+        if not start_server:
+            raise _error("NO_SERVER", f"No any server is running on port {port}. Start one with "
+                         f"`npx any serve --port {port}`, or let calls start it (start_server=True).") from None
+        _start_server(port, command)
+        try:
+            status, answer = _post_call(port, body, wait)
+        except _Unreachable:
+            raise _error("NO_SERVER", f"An any server was started on port {port}, but it refuses "
+                         "connections.") from None
+    return _result_of(port, status, answer)
+
+
+def health(port=DEFAULT_PORT):
+    """Return the health report of the any server on ``port`` as a dict, or ``None`` if none runs.
+
+    ::
+
+        >>> any_client.health()
+        {'ok': True, 'v': 1, 'service': 'any', 'version': '0.1.0', 'pid': 4242, 'port': 8765,
+         'extension': True, 'browsers': [...], 'callsInFlight': 0}
+
+    ``extension`` says whether a browser is connected. ``None`` also when another program, not
+    an any server, holds the port. This never starts a server.
+    """
+    _check_port(port)
+    try:
+        status, answer = _request(port, "GET", "/health", None, _PROBE_TIMEOUT)
+    except (_Unreachable, _NotJson, OSError, http.client.HTTPException):
+        return None
+    return answer if status == 200 and _is_health(answer) else None
+
+
+def stop_server(port=DEFAULT_PORT):
+    """Ask the any server on ``port`` to shut down. Return ``True`` if it agreed, ``False`` if no
+    any server was running there.
+
+    The server exits right after it answers; calls still running get ``DISCONNECTED``. A
+    connected browser stays open and reconnects to the next server, which the next call starts.
+    """
+    _check_port(port)
+    try:
+        status, answer = _request(port, "POST", "/shutdown", b"{}", _PROBE_TIMEOUT)
+    except (_Unreachable, _NotJson, OSError, http.client.HTTPException):
+        return False
+    return status == 200 and isinstance(answer, dict) and answer.get("ok") is True
+
+
+# ── arguments ──────────────────────────────────────────────────────────────────
+
+
+def _bad(problem):
+    return _error("BAD_REQUEST", f"Bad call: {problem}.")
+
+
+def _call_body(page, method, params, timeout):
+    """The JSON body of ``POST /call``, or ``BadRequestError`` naming the first bad argument."""
+    if not isinstance(page, str) or not _is_http_url(page):
+        raise _bad("page must be an absolute http: or https: URL string, such as "
+                   f"\"https://example.com/\" (got {page!r})")
+    if not isinstance(method, str) or not method:
+        raise _bad("method must be a non-empty string: the name of a function on "
+                   f"globalThis.__any__ (got {method!r})")
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise _bad("params must be a dict (a JSON object), such as {} or {\"prompt\": \"hi\"} "
+                   f"(got {type(params).__name__})")
+    request = {"page": page, "method": method, "params": params}
+    if timeout is not None:
+        request["timeout"] = _timeout_ms(timeout)
+    try:
+        return json.dumps(request, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise _bad(f"params must hold JSON data only (dicts, lists, strings, numbers, booleans, "
+                   f"None): {error}") from None
+
+
+def _is_http_url(text):
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _timeout_ms(timeout):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise _bad(f"timeout must be a number of seconds, such as 10 or 0.5 (got {timeout!r})")
+    # Also refuses NaN, for which every comparison is false.
+    if not 0 < timeout <= _MAX_TIMEOUT:
+        raise _bad(f"timeout must be more than 0 and at most {_MAX_TIMEOUT:g} seconds (got {timeout!r})")
+    return max(1, round(timeout * 1000))
+
+
+def _check_port(port):
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise _bad(f"port must be a whole number from 1 to 65535 (got {port!r})")
+
+
+def _checked_command(server_command):
+    if server_command is None:
+        return None
+    if (not isinstance(server_command, (list, tuple)) or not server_command
+            or not all(isinstance(part, str) and part for part in server_command)):
+        raise _bad("server_command must be a non-empty list of strings, such as [\"npx\", \"any\"] "
+                   f"(got {server_command!r})")
+    return list(server_command)
+
+
+# ── HTTP to 127.0.0.1 ──────────────────────────────────────────────────────────
+
+
+class _Unreachable(Exception):
+    """Nothing listens on the port: the connection was refused."""
+
+
+class _NotJson(Exception):
+    """Something answered over HTTP, but not with JSON: not an any server."""
+
+
+def _request(port, method, path, body, timeout):
+    """One HTTP exchange with 127.0.0.1:port, never through a proxy; returns (status, JSON).
+
+    ``http.client`` connects directly and reads no proxy settings. The Host header is written
+    out so that it always carries the port, as the server requires.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        try:
+            connection.connect()
+        except ConnectionRefusedError:
+            raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
+        headers = {"Host": f"127.0.0.1:{port}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(data)
+    except ValueError:
+        raise _NotJson(f"HTTP {response.status} with a body that is not JSON") from None
+
+
+def _post_call(port, body, wait):
+    """``POST /call``; returns (status, answer). Raises ``_Unreachable`` if nothing listens."""
+    try:
+        return _request(port, "POST", "/call", body, wait)
+    except _NotJson:
+        raise _port_taken(port) from None
+    except socket.timeout:
+        raise _error("TIMEOUT", f"The any server on port {port} did not answer within {wait:g} s.") from None
+    except (OSError, http.client.HTTPException) as error:
+        if _who_listens(port) == "another program":
+            raise _port_taken(port) from None
+        raise _error("DISCONNECTED", f"Lost the connection to the any server on port {port} during "
+                     f"the call ({str(error) or type(error).__name__}). Call again.") from None
+
+
+def _result_of(port, status, answer):
+    if isinstance(answer, dict) and answer.get("v") == 1:
+        error = answer.get("error")
+        if isinstance(error, dict):
+            raise _from_payload(error)
+        if status == 200 and "result" in answer:
+            return answer["result"]
+    if _who_listens(port) == "another program":
+        raise _port_taken(port)
+    raise _error("INTERNAL", f"The any server on port {port} answered with a malformed message "
+                 f"(HTTP {status}).")
+
+
+def _who_listens(port):
+    """'any', 'another program' (an HTTP answer that is not any's), or 'nobody' (refused, reset, silent)."""
+    try:
+        _, answer = _request(port, "GET", "/health", None, _PROBE_TIMEOUT)
+    except (_NotJson, http.client.HTTPException) as error:
+        # A server that hangs up without a word is no proof of another program; garbage is.
+        return "nobody" if isinstance(error, ConnectionError) else "another program"
+    except (_Unreachable, OSError):
+        return "nobody"
+    return "any" if _is_health(answer) else "another program"
+
+
+def _is_health(answer):
+    return isinstance(answer, dict) and answer.get("service") == "any" and answer.get("ok") is True
+
+
+def _port_taken(port):
+    return _error("NO_SERVER", f"Port {port} is used by another program, not an any server. Choose "
+                  "another port for any: pass port=<n> to call(), and use the same port for "
+                  "`npx any serve --port <n>` and `npx any launch --port <n>`.")
+
+
+def _error(code, message):
+    return AnyError(_NAMES[code], message, code)
+
+
+def _from_payload(error):
+    def text(value, default):
+        return value if isinstance(value, str) else default
+
+    methods = error.get("methods")
+    return AnyError(
+        name=text(error.get("name"), "Error"),
+        message=text(error.get("message"), ""),
+        code=text(error.get("code"), "INTERNAL"),
+        stack=text(error.get("stack"), None),
+        methods=[m for m in methods if isinstance(m, str)] if isinstance(methods, list) else None,
+    )
+
+
+# ── starting a server on demand ────────────────────────────────────────────────
+
+
+def _start_server(port, server_command):
+    """Start ``any serve --auto`` detached and return once it says it is ready.
+
+    It prints one line when it listens -- or, when another caller started a server on the port
+    a moment earlier, says that one is already running and exits: either way a server answers.
+    We wait for that line, not for a fixed time, and leave the server running on its own.
+    """
+    command = _serve_command(port, server_command)
+    shown = " ".join(command)
+    with tempfile.TemporaryFile() as errors:
+        try:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=errors, close_fds=True, **_DETACHED)
+        except OSError as error:
+            raise _error("NO_SERVER", f"No any server was running on port {port}, and starting one "
+                         f"(`{shown}`) failed: {error}.") from None
+        lines = queue.Queue()
+        threading.Thread(target=_read_ready_line, args=(child.stdout, lines),
+                         name=f"any-server-{port}-ready-line", daemon=True).start()
+        try:
+            ready, output = lines.get(timeout=_START_TIMEOUT)
+        except queue.Empty:
+            _kill(child)
+            raise _error("NO_SERVER", f"No any server was running on port {port}, and the one started "
+                         f"(`{shown}`) did not get ready within {_START_TIMEOUT:g} s.") from None
+        if ready:
+            # Reap it whenever it exits (15 idle minutes, or a shutdown), without waiting here.
+            threading.Thread(target=child.wait, name=f"any-server-{port}-reaper", daemon=True).start()
+            return
+        try:
+            code = child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _kill(child)
+            code = child.returncode
+        errors.seek(0)
+        said = errors.read()[-4000:].decode("utf-8", "replace").strip() or output.strip()
+        raise _error("NO_SERVER", f"No any server was running on port {port}, and the one started "
+                     f"(`{shown}`) exited with code {code} before it was ready: "
+                     f"{said or '(it printed nothing)'}")
+
+
+def _serve_command(port, server_command):
+    if server_command is None:
+        node = shutil.which("node")
+        if node is None:
+            raise _error("NO_SERVER", f"No any server is running on port {port}, and none can be "
+                         "started: Node.js (`node`) is not on the PATH. Install Node.js 20 or later, "
+                         "or pass server_command=[...] naming how to run `any`.")
+        if not os.path.isfile(_CLI):
+            raise _error("NO_SERVER", f"No any server is running on port {port}, and none can be "
+                         f"started: the any command line is not at {_CLI}. Run `npm run build` in "
+                         "the any package, or pass server_command=[\"npx\", \"any\"].")
+        base = [node, _CLI]
+    else:
+        executable = shutil.which(server_command[0])
+        if executable is None:
+            raise _error("NO_SERVER", f"No any server is running on port {port}, and none can be "
+                         f"started: `{server_command[0]}` (from server_command) was not found.")
+        base = [executable, *server_command[1:]]
+    return [*base, "serve", "--port", str(port), "--auto"]
+
+
+def _read_ready_line(stream, lines):
+    """Read the child's stdout up to its ready line: puts (True, line), or (False, output) at EOF."""
+    output = []
+    try:
+        while True:
+            raw = stream.readline(65536)
+            if not raw:
+                lines.put((False, "".join(output)))
+                return
+            line = raw.decode("utf-8", "replace").strip()
+            if line.startswith(_READY_LINES):
+                lines.put((True, line))
+                return
+            output.append(line + "\n")
+    except (OSError, ValueError) as error:
+        lines.put((False, f"could not read its output: {error}"))
+    finally:
+        stream.close()
+
+
+def _kill(child):
+    try:
+        if os.name == "nt":
+            child.kill()
+        else:
+            os.killpg(child.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    child.wait()

@@ -1,0 +1,625 @@
+"""End-to-end tests of the Python client (python/any_client.py), with nothing faked.
+
+They serve pages on 127.0.0.1 (with the strictest CSP), launch the managed headless Chromium
+with the test userscripts (`any launch`), and call through the real any server, which the
+first call starts by itself. Run from the repository root, after `npm run build`:
+
+    python3 -m unittest discover -s tests/python -v
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+PYTHON_DIR = os.path.join(REPO, "python")
+CLI = os.path.join(REPO, "dist", "cli", "main.js")
+TEST_USERSCRIPTS = os.path.join(REPO, "tests", "fixtures", "userscripts")
+EXAMPLE_USERSCRIPTS = os.path.join(REPO, "examples", "userscripts")
+RUN_PY = os.path.join(REPO, "examples", "run.py")
+NODE = shutil.which("node")
+STRICT_CSP = "default-src 'none'; script-src 'none'"
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+                   "http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+sys.path.insert(0, PYTHON_DIR)
+import any_client  # noqa: E402
+from any_client import AnyError  # noqa: E402
+
+
+# ── the real parts ─────────────────────────────────────────────────────────────
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    """Every path is a small page that only the extension's scripts can touch (strict CSP)."""
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        body = f'<title>Test page {path}</title><h1 id="heading">Heading of {path}</h1>'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Security-Policy", STRICT_CSP)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class _JsonHandler(BaseHTTPRequestHandler):
+    """Plays another program holding a port: it answers JSON, but not any's."""
+
+    def do_GET(self):
+        self._answer()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer()
+
+    def _answer(self):
+        body = b'{"hello": "world"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class HttpServer:
+    def __init__(self, handler):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+class ManagedBrowser:
+    """`any launch --headless` as a subprocess; its extension connects to the server on `port`."""
+
+    def __init__(self, port, userscripts):
+        self.output = []
+        self.started = threading.Event()
+        self.process = subprocess.Popen(
+            [NODE, CLI, "launch", "--headless", "--userscripts", userscripts, "--port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        if not self.started.wait(60) or self.process.poll() is not None:
+            self.close()
+            raise RuntimeError(f"any launch did not start a browser:\n{''.join(self.output)}")
+        found = re.search(r"with a temporary profile in (.+)\.$", "".join(self.output), re.MULTILINE)
+        if not found:
+            self.close()
+            raise RuntimeError(f"any launch did not name its profile:\n{''.join(self.output)}")
+        self.profile = found.group(1)
+
+    def _read(self):
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self.output.append(line)
+                if line.startswith("Press Ctrl-C"):
+                    self.started.set()
+
+    def close(self):
+        """SIGTERM, as the CLI documents: it closes Chromium and removes the profile."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError("any launch did not exit within 30 s of SIGTERM")
+        finally:
+            self.reader.join(5)
+
+    def remains(self):
+        """What is left of the browser after close(): its processes and its profile folder."""
+        processes = pids(pattern_for(self.profile))
+        return (processes, os.path.exists(self.profile)) if processes or os.path.exists(self.profile) else None
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def pids(pattern):
+    """Processes whose command line matches the extended regular expression `pattern`."""
+    found = subprocess.run(["pgrep", "-f", "--", pattern], capture_output=True, text=True)
+    return sorted(int(pid) for pid in found.stdout.split())
+
+
+def server_pids(port):
+    return pids(f"serve --port {port}( |$)")
+
+
+def pattern_for(text):
+    """`text` as an extended regular expression that matches it literally."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
+
+
+def read_request(connection):
+    """Reads one whole HTTP request (headers and body) from a socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    declared = re.search(rb"\r\nContent-Length: (\d+)", head, re.IGNORECASE)
+    length = int(declared.group(1)) if declared else 0
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def wait_until(condition, seconds):
+    """Checks `condition` until it holds or `seconds` pass; returns its last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def stop_and_wait(port):
+    any_client.stop_server(port)
+    return wait_until(lambda: any_client.health(port) is None and not server_pids(port), 10)
+
+
+class ProxyEnvironment:
+    """Points every proxy variable at a port where nothing listens, and restores them after."""
+
+    def __enter__(self):
+        self.saved = {name: os.environ.get(name) for name in PROXY_VARIABLES}
+        for name in PROXY_VARIABLES:
+            os.environ[name] = "" if name.lower() == "no_proxy" else "http://127.0.0.1:9"
+        return self
+
+    def __exit__(self, *exc):
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+PAGES = None
+PORT = None
+BROWSER = None
+
+
+def setUpModule():
+    global PAGES, PORT, BROWSER
+    if NODE is None or not os.path.isfile(CLI):
+        raise RuntimeError(f"these tests need Node.js and a built any ({CLI}): run `npm run build`")
+    PAGES = HttpServer(_PageHandler)
+    unittest.addModuleCleanup(PAGES.close)
+    PORT = free_port()
+    # The server is not started here: the first call must start it.
+    if any_client.health(PORT) is not None or server_pids(PORT):
+        raise RuntimeError(f"a server already runs on port {PORT}")
+    BROWSER = ManagedBrowser(PORT, TEST_USERSCRIPTS)
+    unittest.addModuleCleanup(_close_browser_and_server)
+
+
+def _close_browser_and_server():
+    any_client.stop_server(PORT)
+    BROWSER.close()
+    if not wait_until(lambda: not server_pids(PORT) and not BROWSER.remains(), 10):
+        raise AssertionError(f"left behind: servers {server_pids(PORT)}, "
+                             f"browser (processes, profile exists) {BROWSER.remains()}")
+
+
+# ── the tests ──────────────────────────────────────────────────────────────────
+
+
+class CallTest(unittest.TestCase):
+    def test_returns_the_methods_json_result(self):
+        page = PAGES.url("/results")
+        params = {"text": "héllo ✓", "list": [1, 2.5, None, True, False], "nested": {"a": {"b": []}}}
+        self.assertEqual(any_client.call(page, "echo", params, port=PORT), params)
+        self.assertEqual(any_client.call(page, "echo", port=PORT), {})  # params=None sends {}
+        self.assertEqual(any_client.call(page, "add", {"a": 2, "b": 3}, port=PORT), 5)
+        self.assertEqual(any_client.call(page, "pageTitle", port=PORT), "Test page /results")
+        self.assertEqual(any_client.call(page, "readDom", {"selector": "#heading"}, port=PORT),
+                         {"text": "Heading of /results", "tag": "h1"})
+        self.assertIsNone(any_client.call(page, "returnsNothing", port=PORT))
+        # The same page load serves the next call: its counter goes on.
+        first = any_client.call(page, "count", port=PORT)
+        self.assertEqual(any_client.call(page, "count", port=PORT), first + 1)
+
+    def test_awaits_an_async_result(self):
+        started = time.monotonic()
+        result = any_client.call(PAGES.url("/async"), "sleep", {"ms": 300}, timeout=10, port=PORT)
+        self.assertEqual(result, {"slept": 300})
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+
+    def test_a_method_that_throws_raises_the_pages_own_error(self):
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/throws"), "throwTypeError", {"message": "x is not a y"}, port=PORT)
+        error = caught.exception
+        self.assertEqual(error.name, "TypeError")
+        self.assertEqual(error.message, "x is not a y")
+        self.assertEqual(error.code, "METHOD_THREW")
+        self.assertEqual(str(error), "TypeError: x is not a y")
+        self.assertIsInstance(error.stack, str)
+        self.assertIn("x is not a y", error.stack)
+        self.assertIsNone(error.methods)
+
+    def test_a_result_json_cannot_carry_is_bad_result(self):
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/bad-result"), "returnsElement", port=PORT)
+        self.assertEqual((caught.exception.code, caught.exception.name), ("BAD_RESULT", "BadResultError"))
+        self.assertIsNone(caught.exception.stack)
+
+    def test_an_unknown_method_lists_the_methods_there_are(self):
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/unknown"), "noSuchMethod", port=PORT)
+        error = caught.exception
+        self.assertEqual(error.code, "METHOD_NOT_FOUND")
+        self.assertEqual(error.name, "MethodNotFoundError")
+        self.assertIn("noSuchMethod", error.message)
+        self.assertIn("echo", error.methods)
+        self.assertIn("throwTypeError", error.methods)
+
+    def test_a_timeout_in_seconds_ends_the_call_with_TIMEOUT(self):
+        any_client.call(PAGES.url("/timeout"), "echo", port=PORT)  # the tab is open: time only the method
+        started = time.monotonic()
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/timeout"), "sleep", {"ms": 5000}, timeout=0.3, port=PORT)
+        elapsed = time.monotonic() - started
+        self.assertEqual((caught.exception.code, caught.exception.name), ("TIMEOUT", "TimeoutError"))
+        self.assertIn("300 ms", caught.exception.message)  # sent as whole milliseconds
+        self.assertGreaterEqual(elapsed, 0.3)
+        self.assertLess(elapsed, 2)
+
+    def test_proxy_settings_are_ignored(self):
+        page = PAGES.url("/proxied")
+        saved = os.environ.get("HTTP_PROXY")
+        with ProxyEnvironment():
+            self.assertEqual(os.environ["HTTP_PROXY"], "http://127.0.0.1:9")
+            self.assertEqual(any_client.call(page, "add", {"a": 40, "b": 2}, port=PORT), 42)
+            self.assertEqual(any_client.health(PORT)["port"], PORT)
+        self.assertEqual(os.environ.get("HTTP_PROXY"), saved)
+
+    def test_health_describes_the_server_and_its_browser(self):
+        any_client.call(PAGES.url("/health"), "echo", port=PORT)
+        health = any_client.health(PORT)
+        self.assertEqual((health["ok"], health["v"], health["service"], health["port"]), (True, 1, "any", PORT))
+        self.assertIs(health["extension"], True)
+        self.assertEqual(server_pids(PORT), [health["pid"]])
+
+    def test_health_and_stop_server_where_nothing_listens(self):
+        unused = free_port()
+        self.assertIsNone(any_client.health(unused))
+        self.assertIs(any_client.stop_server(unused), False)
+        self.assertEqual(server_pids(unused), [])
+
+
+class BadArgumentsTest(unittest.TestCase):
+    BAD_CALLS = [
+        dict(page="example.com", method="echo"),
+        dict(page="/relative/path", method="echo"),
+        dict(page="ftp://example.com/", method="echo"),
+        dict(page="javascript:alert(1)", method="echo"),
+        dict(page="http://", method="echo"),
+        dict(page=b"http://example.com/", method="echo"),
+        dict(page=None, method="echo"),
+        dict(page="https://example.com/", method=""),
+        dict(page="https://example.com/", method=None),
+        dict(page="https://example.com/", method=42),
+        dict(page="https://example.com/", method="echo", params=[1, 2]),
+        dict(page="https://example.com/", method="echo", params="{}"),
+        dict(page="https://example.com/", method="echo", params={"when": object()}),
+        dict(page="https://example.com/", method="echo", params={"n": float("nan")}),
+        dict(page="https://example.com/", method="echo", timeout=0),
+        dict(page="https://example.com/", method="echo", timeout=-1),
+        dict(page="https://example.com/", method="echo", timeout="5"),
+        dict(page="https://example.com/", method="echo", timeout=True),
+        dict(page="https://example.com/", method="echo", timeout=float("nan")),
+        dict(page="https://example.com/", method="echo", timeout=3601),
+        dict(page="https://example.com/", method="echo", server_command="npx any"),
+        dict(page="https://example.com/", method="echo", server_command=[]),
+    ]
+
+    def test_bad_arguments_raise_BadRequestError_before_any_request(self):
+        # A listener that accepts nothing: a connection attempt would wait in its queue.
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+            for kwargs in self.BAD_CALLS:
+                with self.subTest(**{k: repr(v) for k, v in kwargs.items()}):
+                    with self.assertRaises(AnyError) as caught:
+                        any_client.call(**kwargs, port=port)
+                    self.assertEqual((caught.exception.code, caught.exception.name), ("BAD_REQUEST", "BadRequestError"))
+                    self.assertTrue(caught.exception.message.startswith("Bad call: "))
+            for port_value in ("8765", 0, 65536, True, 8765.0):
+                with self.subTest(port=repr(port_value)):
+                    with self.assertRaises(AnyError) as caught:
+                        any_client.call("https://example.com/", "echo", port=port_value)
+                    self.assertEqual(caught.exception.code, "BAD_REQUEST")
+            listener.setblocking(False)
+            with self.assertRaises(BlockingIOError):
+                listener.accept()  # no connection was ever attempted
+            self.assertEqual(server_pids(port), [])
+
+            # The control: a good call does reach the listener, which hangs up mid-call.
+            requests = []
+
+            def hang_up():
+                listener.setblocking(True)
+                listener.settimeout(5)
+                try:
+                    while True:
+                        connection, _ = listener.accept()
+                        with connection:
+                            requests.append(read_request(connection))
+                except OSError:
+                    pass
+
+            threading.Thread(target=hang_up, daemon=True).start()
+            with self.assertRaises(AnyError) as caught:
+                any_client.call("https://example.com/", "echo", port=port, start_server=False)
+            self.assertEqual((caught.exception.code, caught.exception.name), ("DISCONNECTED", "DisconnectedError"))
+            self.assertIn(str(port), caught.exception.message)
+            self.assertTrue(requests and requests[0].startswith(b"POST /call HTTP/1.1\r\n"), requests)
+            self.assertIn(f"\r\nHost: 127.0.0.1:{port}\r\n".encode(), requests[0])
+            self.assertIn(b"\r\nContent-Type: application/json\r\n", requests[0])
+            self.assertNotIn(b"\r\nOrigin:", requests[0])
+            self.assertTrue(requests[0].endswith(b'{"page":"https://example.com/","method":"echo","params":{}}'), requests[0])
+
+    def test_the_timeout_is_sent_as_whole_milliseconds(self):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+            received = []
+
+            def answer():  # as an any server would
+                connection, _ = listener.accept()
+                with connection:
+                    received.append(read_request(connection))
+                    body = b'{"v":1,"id":"1","result":"answered"}'
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+            thread = threading.Thread(target=answer, daemon=True)
+            thread.start()
+            self.assertEqual(any_client.call("https://example.com/", "echo", {"a": 1}, timeout=1.5,
+                                             port=port, start_server=False), "answered")
+            thread.join(5)
+            self.assertTrue(received[0].endswith(b'"params":{"a":1},"timeout":1500}'), received)
+
+
+class ServerLifecycleTest(unittest.TestCase):
+    def test_first_calls_from_threads_at_once_start_exactly_one_server(self):
+        any_client.call(PAGES.url("/race"), "echo", port=PORT)
+        before = any_client.health(PORT)["pid"]
+        self.assertTrue(stop_and_wait(PORT), f"the server did not stop: {server_pids(PORT)}")
+
+        count = 6
+        barrier = threading.Barrier(count)
+        results, errors = {}, []
+
+        def first_call(i):
+            barrier.wait()
+            try:
+                results[i] = any_client.call(PAGES.url("/race"), "add", {"a": i, "b": 100}, timeout=20, port=PORT)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+
+        threads = [threading.Thread(target=first_call, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(results, {i: i + 100 for i in range(count)})
+        health = any_client.health(PORT)
+        self.assertNotEqual(health["pid"], before)  # a new server, started by the calls
+        # Servers that lost the race say so and exit: one remains, and it is the one answering.
+        wait_until(lambda: len(server_pids(PORT)) == 1, 5)
+        self.assertEqual(server_pids(PORT), [health["pid"]])
+
+    def test_first_calls_from_processes_at_once_start_exactly_one_server(self):
+        page = PAGES.url("/race-processes")
+        any_client.call(page, "echo", port=PORT)
+        before = any_client.health(PORT)["pid"]
+        self.assertTrue(stop_and_wait(PORT), f"the server did not stop: {server_pids(PORT)}")
+
+        code = (
+            "import json, sys\n"
+            f"sys.path.insert(0, {PYTHON_DIR!r})\n"
+            "import any_client\n"
+            "print('ready', flush=True)\n"
+            "sys.stdin.readline()\n"
+            f"result = any_client.call({page!r}, 'add', {{'a': int(sys.argv[1]), 'b': 1}}, port={PORT}, timeout=20)\n"
+            "print(json.dumps(result))\n"
+        )
+        callers = [subprocess.Popen([sys.executable, "-c", code, str(i)], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for i in range(3)]
+        for caller in callers:
+            self.assertEqual(caller.stdout.readline(), "ready\n")
+        for caller in callers:  # go, all at once
+            caller.stdin.write("go\n")
+            caller.stdin.flush()
+        for i, caller in enumerate(callers):
+            out, err = caller.communicate(timeout=60)
+            self.assertEqual(caller.returncode, 0, err)
+            self.assertEqual(json.loads(out), i + 1)
+        health = any_client.health(PORT)
+        self.assertNotEqual(health["pid"], before)
+        wait_until(lambda: len(server_pids(PORT)) == 1, 5)
+        self.assertEqual(server_pids(PORT), [health["pid"]])
+
+    def test_a_server_that_dies_mid_call_gives_DISCONNECTED_and_the_next_call_starts_another(self):
+        page = PAGES.url("/dies")
+        any_client.call(page, "echo", port=PORT)
+        pid = any_client.health(PORT)["pid"]
+        outcome = {}
+
+        def long_call():
+            try:
+                outcome["result"] = any_client.call(page, "sleep", {"ms": 5000}, timeout=10, port=PORT)
+            except AnyError as error:
+                outcome["error"] = error
+            outcome["at"] = time.monotonic()
+
+        thread = threading.Thread(target=long_call)
+        thread.start()
+        self.assertTrue(wait_until(lambda: (any_client.health(PORT) or {}).get("callsInFlight") == 1, 5))
+        os.kill(pid, signal.SIGKILL)  # the server this test module's calls started
+        killed_at = time.monotonic()
+        thread.join(15)
+        self.assertNotIn("result", outcome)
+        self.assertEqual((outcome["error"].code, outcome["error"].name), ("DISCONNECTED", "DisconnectedError"))
+        self.assertLess(outcome["at"] - killed_at, 2)
+        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 1}, port=PORT), 2)
+        self.assertNotEqual(any_client.health(PORT)["pid"], pid)
+
+    def test_stop_server_stops_it(self):
+        any_client.call(PAGES.url("/stop"), "echo", port=PORT)
+        pid = any_client.health(PORT)["pid"]
+        self.assertIs(any_client.stop_server(PORT), True)
+        self.assertTrue(wait_until(lambda: pid not in server_pids(PORT), 10))
+        self.assertIsNone(any_client.health(PORT))
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/stop"), "echo", start_server=False, port=PORT)
+        self.assertEqual((caught.exception.code, caught.exception.name), ("NO_SERVER", "NoServerError"))
+        self.assertEqual(server_pids(PORT), [])  # start_server=False started nothing
+        self.assertEqual(any_client.call(PAGES.url("/stop"), "echo", {"back": True}, port=PORT), {"back": True})
+
+    def test_server_command_names_the_command_that_starts_the_server(self):
+        port = free_port()
+        try:
+            with self.assertRaises(AnyError) as caught:  # no browser on this port
+                any_client.call(PAGES.url("/cmd"), "echo", port=port, timeout=0.5,
+                                server_command=[NODE, "--no-warnings", CLI])
+            self.assertEqual(caught.exception.code, "NO_BROWSER")
+            started = pids(f"no-warnings .*serve --port {port} --auto$")
+            self.assertEqual(len(started), 1)
+            self.assertEqual(any_client.health(port)["pid"], started[0])
+        finally:
+            self.assertTrue(stop_and_wait(port))
+
+    def test_a_server_that_cannot_start_is_NO_SERVER_with_its_stderr(self):
+        port = free_port()
+        failing = [sys.executable, "-c", "import sys; sys.stderr.write('cannot start: test'); sys.exit(3)"]
+        started = time.monotonic()
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/x"), "echo", port=port, server_command=failing)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual((caught.exception.code, caught.exception.name), ("NO_SERVER", "NoServerError"))
+        self.assertIn("cannot start: test", caught.exception.message)
+        self.assertIn("code 3", caught.exception.message)
+
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/x"), "echo", port=port, server_command=["/nonexistent/any"])
+        self.assertEqual(caught.exception.code, "NO_SERVER")
+        self.assertIn("/nonexistent/any", caught.exception.message)
+
+    def test_without_node_on_the_path_it_is_NO_SERVER(self):
+        port = free_port()
+        saved = os.environ.get("PATH")
+        os.environ["PATH"] = os.devnull  # a directory with no node in it
+        try:
+            with self.assertRaises(AnyError) as caught:
+                any_client.call(PAGES.url("/x"), "echo", port=port)
+        finally:
+            os.environ["PATH"] = saved
+        self.assertEqual(caught.exception.code, "NO_SERVER")
+        self.assertIn("Node.js", caught.exception.message)
+        self.assertEqual(server_pids(port), [])
+
+    def test_another_program_on_the_port_is_NO_SERVER_naming_the_port(self):
+        foreign_json = HttpServer(_JsonHandler)
+        try:
+            for port in (PAGES.port, foreign_json.port):  # HTML answers, and JSON that is not any's
+                with self.subTest(port=port):
+                    with self.assertRaises(AnyError) as caught:
+                        any_client.call(PAGES.url("/x"), "echo", port=port)
+                    self.assertEqual((caught.exception.code, caught.exception.name), ("NO_SERVER", "NoServerError"))
+                    self.assertIn(f"Port {port} is used by another program", caught.exception.message)
+                    self.assertIn("another port", caught.exception.message)
+                    self.assertIsNone(any_client.health(port))
+                    self.assertEqual(server_pids(port), [])
+        finally:
+            foreign_json.close()
+
+
+class ScriptsTest(unittest.TestCase):
+    def test_imports_and_calls_under_python3_S(self):
+        code = (
+            "import json, sys\n"
+            f"sys.path.insert(0, {PYTHON_DIR!r})\n"
+            "import any_client\n"
+            f"result = any_client.call({PAGES.url('/dash-s')!r}, 'add', {{'a': 20, 'b': 22}}, port={PORT})\n"
+            "print(json.dumps({'site': 'site' in sys.modules, 'result': result}))\n"
+        )
+        done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(json.loads(done.stdout), {"site": False, "result": 42})
+
+
+class ExampleScriptTest(unittest.TestCase):
+    """examples/run.py against a browser with the example userscripts, as its docstring says."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.browser = ManagedBrowser(cls.port, EXAMPLE_USERSCRIPTS)
+
+    @classmethod
+    def tearDownClass(cls):
+        any_client.stop_server(cls.port)
+        cls.browser.close()
+        if not wait_until(lambda: not server_pids(cls.port) and not cls.browser.remains(), 10):
+            raise AssertionError(f"left behind: servers {server_pids(cls.port)}, "
+                                 f"browser (processes, profile exists) {cls.browser.remains()}")
+
+    def test_run_py_prints_page_info_as_json(self):
+        page = PAGES.url("/example")
+        environment = dict(os.environ, HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9",
+                           ALL_PROXY="http://127.0.0.1:9", NO_PROXY="")
+        done = subprocess.run([sys.executable, RUN_PY, page, str(self.port)], capture_output=True,
+                              text=True, timeout=60, env=environment)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(json.loads(done.stdout), {"title": "Test page /example", "url": page, "readyState": "complete"})
+
+    def test_run_py_reports_a_failure_on_stderr(self):
+        done = subprocess.run([sys.executable, RUN_PY, "not a url", str(self.port)], capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(done.stdout, "")
+        self.assertRegex(done.stderr, r"^BadRequestError: Bad call: page must be .*\(BAD_REQUEST\)\n$")
+
+
+if __name__ == "__main__":
+    unittest.main()
