@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './messages.js';
 export * from './serve-lines.js';
+export * from './batching.js';

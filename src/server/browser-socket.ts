@@ -5,8 +5,10 @@
 import type { WebSocket } from 'ws';
 import { randomUUID } from 'node:crypto';
 import {
-  parse,
+  createBatcher,
   ExtensionToServer,
+  frameOf,
+  parseFrame,
   PROTOCOL_VERSION,
   type BrowserInfo,
   type ExtensionState,
@@ -25,14 +27,18 @@ export interface BrowserSocketContext {
 export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketContext): void {
   const { dispatcher, log } = context;
   let link: BrowserLink | undefined;
+  // Calls that arrive together (one pass of the event loop) leave in one frame.
+  const enqueue = createBatcher<string>((texts) => {
+    if (socket.readyState === socket.OPEN) socket.send(frameOf(texts));
+  }, setImmediate);
   /** For the dispatcher: throws when the socket cannot send, so the call fails at once. */
   const send = (message: ServerToExtension) => {
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
-    socket.send(JSON.stringify(message));
+    enqueue(JSON.stringify(message));
   };
   /** For replies from inside our own event handlers: a closing socket simply gets none. */
   const reply = (message: ServerToExtension) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    if (socket.readyState === socket.OPEN) enqueue(JSON.stringify(message));
   };
   const inspections = new Map<string, (state: ExtensionState | undefined) => void>();
   /** Asks the extension for its state; undefined if it does not answer within `timeoutMs`. */
@@ -61,18 +67,23 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
       frame = JSON.parse(text);
     } catch {
       // The worker splices the page's JSON text into its result frames; if that text was not
-      // JSON, fail the call the frame names rather than leave it to its timeout.
-      const id = /^\{"v":1,"type":"result","id":"([\w-]{1,128})"/.exec(text)?.[1];
-      if (link && id) dispatcher.receiveInvalid(link, id, 'its result is not valid JSON');
+      // JSON, fail the calls the frame names rather than leave them to their timeout.
+      for (const [, id] of text.matchAll(/"type":"result","id":"([\w-]{1,128})"/g)) {
+        if (link && id) dispatcher.receiveInvalid(link, id, 'its result is not valid JSON');
+      }
       return log('ignored a WebSocket frame that is not JSON');
     }
-    const parsed = parse(ExtensionToServer, frame);
-    if (!parsed.ok) {
-      const id = (frame as { id?: unknown } | null)?.id;
+    const messages = parseFrame(ExtensionToServer, frame);
+    messages.forEach((parsed, index) => {
+      if (parsed.ok) return handle(parsed.value);
+      const raw = Array.isArray(frame) ? frame[index] : frame;
+      const id = (raw as { id?: unknown } | null)?.id;
       if (link && typeof id === 'string') dispatcher.receiveInvalid(link, id, parsed.problem);
-      return log(`ignored an invalid message from the extension: ${parsed.problem}`);
-    }
-    const message = parsed.value;
+      log(`ignored an invalid message from the extension: ${parsed.problem}`);
+    });
+  });
+
+  const handle = (message: ExtensionToServer) => {
     if (message.type === 'hello') {
       if (link) return;
       clearTimeout(helloTimer);
@@ -93,7 +104,7 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
     } else if (link) {
       dispatcher.receive(link, message);
     }
-  });
+  };
 
   socket.on('close', () => {
     clearTimeout(helloTimer);

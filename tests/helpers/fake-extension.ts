@@ -20,10 +20,12 @@ export async function connectFakeExtension(port: number, workerId = 'fake-worker
   const received: ServerToExtension[] = [];
   const waiters: { type: string; resolve: (message: ServerToExtension) => void }[] = [];
   socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as ServerToExtension;
-    const waiter = waiters.findIndex((w) => w.type === message.type);
-    if (waiter >= 0) waiters.splice(waiter, 1)[0]!.resolve(message);
-    else received.push(message);
+    const frame = JSON.parse(data.toString()) as ServerToExtension | ServerToExtension[];
+    for (const message of Array.isArray(frame) ? frame : [frame]) {
+      const waiter = waiters.findIndex((w) => w.type === message.type);
+      if (waiter >= 0) waiters.splice(waiter, 1)[0]!.resolve(message);
+      else received.push(message);
+    }
   });
   const nextMessage = (type: ServerToExtension['type']) => {
     const queued = received.findIndex((m) => m.type === type);

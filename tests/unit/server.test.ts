@@ -187,3 +187,27 @@ describe('the any server', () => {
     assert.equal(shutdownRequests, 1);
   });
 });
+
+describe('frames from the extension', () => {
+  test('a frame of several results answers each call, and a bad message in it fails only its own call', async () => {
+    const server = await startServer({ port: 0 });
+    try {
+      const extension = await connectFakeExtension(server.port);
+      const answers = [1, 2, 3].map(() => http(server.port, 'POST', '/call', callBody()));
+      const calls = [await extension.nextCall(), await extension.nextCall(), await extension.nextCall()];
+      extension.socket.send(JSON.stringify([
+        { v: 1, type: 'result', id: calls[0]!.id, result: 'first' },
+        { v: 1, type: 'result', id: calls[1]!.id, result: 'x', error: { name: 'E', message: 'both', code: 'INTERNAL' } },
+        { v: 1, type: 'result', id: calls[2]!.id, result: 'third' },
+      ]));
+      const [first, second, third] = await Promise.all(answers);
+      assert.equal(first!.body.result, 'first');
+      assert.equal(second!.body.error.code, 'INTERNAL');
+      assert.match(second!.body.error.message, /exactly one of "result" and "error"/);
+      assert.equal(third!.body.result, 'third');
+      extension.socket.close();
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -57,7 +57,8 @@ export async function startCall(call: WorkerCall): Promise<void> {
   runningCalls.set(call.id, running);
   let tab: LinkedTab;
   try {
-    tab = await tabForPage(call.page, running.abort.signal);
+    const found = tabForPage(call.page, running.abort.signal);
+    tab = found instanceof Promise ? await found : found;
     if (runningCalls.get(call.id) !== running) return; // cancelled while the tab opened
     running.tab = tab;
     tab.lastUsed = Date.now();

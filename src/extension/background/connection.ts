@@ -13,7 +13,8 @@
  *   - connected: an application message every 20 s (WebSocket ping frames do not count);
  *   - disconnected: the fixed 1 s retry makes an extension API call each time.
  */
-import { parse, PROTOCOL_VERSION, ServerToExtension } from '../../protocol/messages.js';
+import { createBatcher, frameOf, MAX_MESSAGES_PER_FRAME, parseFrame } from '../../protocol/batching.js';
+import { PROTOCOL_VERSION, ServerToExtension } from '../../protocol/messages.js';
 import { SERVER_PORT } from '../settings.js';
 
 const RETRY_INTERVAL_MS = 1_000; // the user's decision: fixed, no backoff
@@ -53,13 +54,16 @@ export function ensureConnected(): void {
   );
 }
 
-/** Sends now if the socket is open, otherwise as soon as it is (after the next hello). */
-export function send(text: string): void {
-  if (socket?.readyState === WebSocket.OPEN) return socket.send(text);
-  outbox.push(text);
-  if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+/**
+ * Sends as soon as this turn of the worker's work is done — messages of the same turn in one
+ * frame — if the socket is open; otherwise as soon as it is (after the next hello).
+ */
+export const send: (text: string) => void = createBatcher<string>((texts) => {
+  if (socket?.readyState === WebSocket.OPEN) return socket.send(frameOf(texts));
+  outbox.push(...texts);
+  if (outbox.length > OUTBOX_LIMIT) outbox.splice(0, outbox.length - OUTBOX_LIMIT);
   ensureConnected();
-}
+}, queueMicrotask);
 
 function openSocket(): void {
   let opened: WebSocket;
@@ -89,7 +93,8 @@ function openSocket(): void {
       extensionVersion: chrome.runtime.getManifest().version,
       userAgent: navigator.userAgent,
     }));
-    for (const text of outbox.splice(0)) opened.send(text);
+    const waiting = outbox.splice(0);
+    for (let start = 0; start < waiting.length; start += MAX_MESSAGES_PER_FRAME) opened.send(frameOf(waiting.slice(start, start + MAX_MESSAGES_PER_FRAME)));
     keepAliveTimer = setInterval(() => send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'ping', id: crypto.randomUUID() })), KEEP_ALIVE_INTERVAL_MS);
   };
   opened.onmessage = (event) => {
@@ -100,9 +105,10 @@ function openSocket(): void {
     } catch {
       return console.warn('any: ignored a frame from the server that is not JSON');
     }
-    const parsed = parse(ServerToExtension, frame);
-    if (!parsed.ok) return console.warn(`any: ignored an invalid message from the server: ${parsed.problem}`);
-    onServerMessage(parsed.value);
+    for (const parsed of parseFrame(ServerToExtension, frame)) {
+      if (parsed.ok) onServerMessage(parsed.value);
+      else console.warn(`any: ignored an invalid message from the server: ${parsed.problem}`);
+    }
   };
   opened.onclose = close;
   opened.onerror = close;

@@ -6,7 +6,8 @@
 import {
   CONTENT_PORT_NAME,
   ContentToBackground,
-  parse,
+  createBatcher,
+  parseFrame,
   type BackgroundToContent,
   type PageResult,
   type TabState,
@@ -105,13 +106,20 @@ function acceptContentPort(port: chrome.runtime.Port): void {
   if (sender.documentLifecycle && sender.documentLifecycle !== 'active') return port.disconnect();
   let tab: LinkedTab | undefined;
 
+  // Calls for this tab in the same turn of the worker's work go in one port message.
+  const send = createBatcher<BackgroundToContent>((messages) => port.postMessage(messages.length === 1 ? messages[0] : messages), queueMicrotask);
+
   port.onMessage.addListener((raw: unknown) => {
-    const parsed = parse(ContentToBackground, raw);
-    if (!parsed.ok) return console.warn(`any: ignored an invalid message from tab ${tabId}: ${parsed.problem}`);
-    const message = parsed.value;
+    for (const parsed of parseFrame(ContentToBackground, raw)) {
+      if (parsed.ok) onContentMessage(parsed.value);
+      else console.warn(`any: ignored an invalid message from tab ${tabId}: ${parsed.problem}`);
+    }
+  });
+
+  const onContentMessage = (message: ContentToBackground) => {
     if (message.type === 'ready') {
       const previous = linkedTabs.get(tabId);
-      tab = { tabId, url: message.url, lastUsed: previous?.lastUsed ?? 0, callIds: new Set(), send: (m) => port.postMessage(m) };
+      tab = { tabId, url: message.url, lastUsed: previous?.lastUsed ?? 0, callIds: new Set(), send };
       linkedTabs.set(tabId, tab);
       if (previous) events?.onTabGone(previous, 'navigated');
       for (const wake of linkWaiters.get(tabId) ?? []) wake(tab);
@@ -119,7 +127,7 @@ function acceptContentPort(port: chrome.runtime.Port): void {
     } else if (tab) {
       events?.onResult(tab, message);
     }
-  });
+  };
 
   port.onDisconnect.addListener(async () => {
     if (!tab || linkedTabs.get(tabId) !== tab) return;

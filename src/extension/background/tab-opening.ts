@@ -19,7 +19,8 @@ const INJECT_TIMEOUT_MS = 5_000;
 /** Tabs being opened, by page: concurrent calls for one page share one new tab. */
 const openingTabs = new Map<string, Promise<LinkedTab>>();
 
-export async function tabForPage(page: string, signal: AbortSignal): Promise<LinkedTab> {
+/** The tab for `page`: at once when one is linked (so calls of one turn leave together), else a promise. */
+export function tabForPage(page: string, signal: AbortSignal): LinkedTab | Promise<LinkedTab> {
   const linked = linkedTabFor(page);
   if (linked) return linked;
   const key = pageKey(page);

@@ -11,6 +11,7 @@ import {
   type ContentToBackground,
   type ContentToPage,
 } from '../../protocol/messages.js';
+import { createBatcher, parseFrame } from '../../protocol/batching.js';
 import { openBridgeChannel } from './bridge-channel.js';
 
 /** After the worker restarts (its ports all close), reconnect soon, which also wakes it. */
@@ -40,12 +41,17 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
   let bridgeOpen = false;
 
   const toPage = (message: ContentToPage) => bridge.send(JSON.stringify(message));
-  const toBackground = (message: ContentToBackground) => port?.postMessage(message);
+  // Answers of the same turn (the page's methods often finish together) go in one port message.
+  const toBackground = createBatcher<ContentToBackground>((messages) => port?.postMessage(messages.length === 1 ? messages[0] : messages), queueMicrotask);
 
   const fromBackground = (raw: unknown) => {
-    const parsed = parse(BackgroundToContent, raw);
-    if (!parsed.ok) return console.warn(`any: ignored an invalid message from the background: ${parsed.problem}`);
-    const message = parsed.value;
+    for (const parsed of parseFrame(BackgroundToContent, raw)) {
+      if (parsed.ok) relayToPage(parsed.value);
+      else console.warn(`any: ignored an invalid message from the background: ${parsed.problem}`);
+    }
+  };
+
+  const relayToPage = (message: BackgroundToContent) => {
     if (message.type === 'call') {
       toPage({ type: 'call', id: message.id, method: message.method, paramsJson: JSON.stringify(message.params) });
     } else {
