@@ -7,7 +7,7 @@
 export { call, methods, type CallOptions } from './client/call.js';
 export { page, type PageCallOptions, type PageHandle, type PageHandleBase, type PageMethods, type UntypedMethods } from './client/page.js';
 export { serverHealth, serverStatus, stopServer } from './client/server-control.js';
-export type { Progress } from './client/server-request.js';
+export type { Progress } from './client/server-connection.js';
 export * from './client/errors.js';
 export { launchBrowser as launch, type LaunchOptions, type ManagedBrowser } from './launcher/launch.js';
 export { startServer, type AnyServer, type ServerOptions } from './server/server.js';

@@ -4,7 +4,7 @@
  * the elapsed seconds on a terminal; plain lines, one per change, otherwise.
  */
 import { serverStatus } from '../client/server-control.js';
-import type { Progress } from '../client/server-request.js';
+import type { Progress } from '../client/server-connection.js';
 import { HOW_TO_CONNECT_A_BROWSER } from '../protocol/index.js';
 
 const QUIET_FOR_MS = 1_000;

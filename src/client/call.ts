@@ -3,8 +3,10 @@
  * `page` and return its result; `methods(page)`: what that page offers. Both start the server
  * if none is running.
  */
-import { CallRequest, DEFAULT_PORT, MethodsRequest, parse, type MethodInfo } from '../protocol/index.js';
-import { failure, postToServer, type Progress } from './server-request.js';
+import { CallRequest, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_PORT, MethodsRequest, parse, type MethodInfo } from '../protocol/index.js';
+import { AnyError } from './errors.js';
+import { failure, portTaken, whoListens } from './port-probe.js';
+import { ConnectFailure, connectionTo, type ConnectionRequest, type Progress } from './server-connection.js';
 
 export interface CallOptions {
   /** The any server's port. Default 8765. */
@@ -19,6 +21,9 @@ export interface CallOptions {
   onProgress?: (stage: Progress) => void;
 }
 
+/** If the server itself stops answering, the client gives up this long after the call's deadline. */
+const CLIENT_GRACE_MS = 5_000;
+
 export async function call<Result = unknown>(
   page: string,
   method: string,
@@ -28,7 +33,7 @@ export async function call<Result = unknown>(
   const request = { page, method, params, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
   const valid = parse(CallRequest, request);
   if (!valid.ok) throw failure('BAD_REQUEST', `Bad call: ${valid.problem}.`);
-  return (await postToServer('/call', JSON.stringify(request), requestOptions(options, `__any__.${method} on ${page}`))) as Result;
+  return (await send({ type: 'call', ...request }, options, `__any__.${method} on ${page}`)) as Result;
 }
 
 /**
@@ -39,16 +44,42 @@ export async function methods(page: string, options: CallOptions = {}): Promise<
   const request = { page, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
   const valid = parse(MethodsRequest, request);
   if (!valid.ok) throw failure('BAD_REQUEST', `Bad request: ${valid.problem}.`);
-  return (await postToServer('/methods', JSON.stringify(request), requestOptions(options, `listing the methods of ${page}`))) as MethodInfo[];
+  return (await send({ type: 'list', ...request }, options, `listing the methods of ${page}`)) as MethodInfo[];
 }
 
-function requestOptions(options: CallOptions, label: string) {
-  return {
-    port: options.port ?? DEFAULT_PORT,
-    timeout: options.timeout,
-    signal: options.signal,
-    autoStart: options.autoStart ?? true,
-    onProgress: options.onProgress,
-    label,
-  };
+async function send(message: ConnectionRequest['message'], options: CallOptions, label: string): Promise<unknown> {
+  const port = options.port ?? DEFAULT_PORT;
+  const autoStart = options.autoStart ?? true;
+  try {
+    return await connectionTo(port).request({
+      message,
+      deadlineMs: (options.timeout ?? DEFAULT_CALL_TIMEOUT_MS) + CLIENT_GRACE_MS,
+      signal: options.signal,
+      autoStart,
+      onProgress: options.onProgress,
+      label,
+    });
+  } catch (error) {
+    if (error instanceof AnyError) throw error;
+    throw await explainConnectFailure(port, error, autoStart);
+  }
+}
+
+/** Why no connection could be made, and what to do about it. */
+async function explainConnectFailure(port: number, error: unknown, autoStart: boolean): Promise<AnyError> {
+  if (!(error instanceof ConnectFailure)) {
+    return failure('NO_SERVER', `No any server was running on port ${port}, and starting one failed: ${(error as Error).message}`);
+  }
+  if (error.reason === 'nobody-listens') {
+    return failure('NO_SERVER', autoStart
+      ? `No any server was running on port ${port}, and the one started did not take the connection (${error.message}).`
+      : `No any server is running on port ${port}. Start one with \`npx any serve --port ${port}\`, or let calls start it (autoStart).`);
+  }
+  const listener = await whoListens(port);
+  if (listener === 'another program') return portTaken(port);
+  if (listener === 'any') {
+    return failure('NO_SERVER', `The any server on port ${port} does not take this client's connections (${error.message}); ` +
+      'it may be an older version: stop it with `npx any stop` and call again.');
+  }
+  return failure('DISCONNECTED', `Could not reach the any server on port ${port} (${error.message}). Call again.`);
 }

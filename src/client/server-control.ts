@@ -2,7 +2,7 @@
  * Asking a running any server about itself, and stopping it: what `any status` and `any stop` use.
  */
 import { DEFAULT_PORT, Health, parse, Status } from '../protocol/index.js';
-import { PROBE_TIMEOUT_MS } from './server-request.js';
+import { PROBE_TIMEOUT_MS } from './port-probe.js';
 import { requestJson } from './transport.js';
 
 /** The server's health, or undefined when no any server answers on the port. */

@@ -143,6 +143,34 @@ export const Status = v.object({
 });
 export type Status = v.InferOutput<typeof Status>;
 
+// ── WebSocket: client ⇄ server (/client) ────────────────────────────────────────
+//
+// The TypeScript client keeps one WebSocket to the server instead of an HTTP request per call:
+// the same calls, answered by the same results, with a fraction of the per-call work (the
+// benchmark's profile). HTTP stays for every other caller; both reach the same dispatcher.
+
+const ClientCall = v.strictObject({
+  v: Version,
+  type: v.literal('call'),
+  id: Id,
+  page: PageUrl,
+  method: MethodName,
+  params: v.optional(Params),
+  timeout: v.optional(Timeout),
+});
+const ClientList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, page: PageUrl, timeout: v.optional(Timeout) });
+/** The caller gave up on call `id`; it is still answered, with CANCELLED. */
+const ClientCancel = v.strictObject({ v: Version, type: v.literal('cancel'), id: Id });
+export const ClientToServer = v.variant('type', [ClientCall, ClientList, ClientCancel]);
+export type ClientToServer = v.InferOutput<typeof ClientToServer>;
+
+/** Answers a client's `call` or `list`: exactly one of `result` and `error`. */
+export const ServerToClient = v.pipe(
+  v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.optional(v.unknown()), error: v.optional(ErrorPayload) }),
+  v.check((message) => exactlyOne(message, 'result', 'error'), 'a result carries exactly one of "result" and "error"'),
+);
+export type ServerToClient = v.InferOutput<typeof ServerToClient>;
+
 // ── WebSocket: server ⇄ extension background ───────────────────────────────────
 
 const ServerCall = v.strictObject({

@@ -21,6 +21,7 @@ import {
   type Status,
 } from '../protocol/index.js';
 import type { CallDispatcher, DispatchedCall } from './dispatcher.js';
+import { allowedHosts, isAllowedHost } from './local-hosts.js';
 
 const ROUTES = 'POST /call, POST /methods, GET /health, GET /status and POST /shutdown';
 /** How long `GET /status` waits for each browser to describe itself. */
@@ -135,10 +136,8 @@ async function status(context: HttpApiContext): Promise<Status> {
 /** Web pages and rebound host names are refused; only local programs get through. */
 function refuseForeignCaller(request: IncomingMessage, port: number, fromOurExtension: boolean): ErrorShape | undefined {
   const host = request.headers.host ?? '';
-  const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-  if (port === 80) allowedHosts.push('127.0.0.1', 'localhost', '[::1]'); // clients leave the default port out
-  if (!allowedHosts.includes(host.toLowerCase())) {
-    return errorShape('FORBIDDEN', `Host "${host}" is refused: the any server answers only to ${allowedHosts.join(', ')}.`);
+  if (!isAllowedHost(host, port)) {
+    return errorShape('FORBIDDEN', `Host "${host}" is refused: the any server answers only to ${allowedHosts(port).join(', ')}.`);
   }
   if (fromOurExtension) return undefined;
   const origin = request.headers.origin;

@@ -10,8 +10,10 @@ import { PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT, errorShape, MAX_RESULT_CHARS, PROTOCOL_VERSION } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { acceptBrowserSocket } from './browser-socket.js';
+import { acceptClientSocket } from './client-socket.js';
 import { CallDispatcher } from './dispatcher.js';
 import { createHttpHandler } from './http-api.js';
+import { isAllowedHost } from './local-hosts.js';
 import { isSameUser } from './peer-user.js';
 
 export const DEFAULT_BROWSER_WAIT_MS = 10_000;
@@ -79,17 +81,24 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     log,
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+  const clientSockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MAX_BODY_BYTES });
+  /**
+   * `/ws` takes the extension's socket, identified by its Origin. `/client` takes local programs,
+   * which send no Origin at all: a web page's WebSocket always carries one, so pages get neither.
+   */
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const origin = request.headers.origin ?? '';
+    const origin = request.headers.origin;
     const path = (request.url ?? '').split('?')[0];
-    const host = (request.headers.host ?? '').toLowerCase();
-    const hostAllowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host);
-    if (path !== '/ws' || !allowedOrigins.has(origin) || !hostAllowed) {
-      log(`refused a WebSocket from origin "${origin}" to ${path} (host "${host}")`);
+    const host = request.headers.host;
+    const forExtension = path === '/ws' && allowedOrigins.has(origin ?? '');
+    const forClient = path === '/client' && origin === undefined;
+    if (!isAllowedHost(host, port) || (!forExtension && !forClient)) {
+      log(`refused a WebSocket from origin "${origin ?? ''}" to ${path} (host "${host ?? ''}")`);
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
+    if (forClient) clientSockets.handleUpgrade(request, socket, head, (ws) => acceptClientSocket(ws, { dispatcher, log }));
+    else sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
   };
 
   // Loopback keeps other machines out; other users of this machine are known by their
@@ -142,14 +151,15 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
         // Fail the calls in flight first, and let their callers' error answers go out.
         dispatcher.close();
         await new Promise((resolve) => setImmediate(resolve));
-        for (const client of sockets.clients) client.close(1001, 'any server shutting down');
+        for (const client of [...sockets.clients, ...clientSockets.clients]) client.close(1001, 'any server shutting down');
         await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         })));
-        for (const client of sockets.clients) client.terminate(); // don't wait for close handshakes
+        for (const client of [...sockets.clients, ...clientSockets.clients]) client.terminate(); // don't wait for close handshakes
         sockets.close();
+        clientSockets.close();
       })();
       return closing;
     },

@@ -14,6 +14,13 @@ import { CAN_IDENTIFY_PEERS } from '../../src/server/peer-user.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
 import { connectFakeExtension, http, type FakeExtension, type RawResponse } from '../helpers/fake-extension.js';
 
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 5_000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const validCall = JSON.stringify({ page: 'https://example.com/', method: 'count', params: {} });
 
 describe('the server\'s boundary', () => {
@@ -180,6 +187,34 @@ describe('the server\'s boundary', () => {
       assert.equal(await outcomeOf(url, {}), '403', 'no Origin');
       assert.equal(await outcomeOf(`ws://127.0.0.1:${server.port}/other`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` }), '403', 'another path');
       assert.equal(await outcomeOf(url, { origin: `chrome-extension://${PINNED_EXTENSION_ID}`, headers: { host: 'evil.example' } }), '403', 'a foreign Host');
+    });
+
+    test('/client takes local programs only: any Origin (every web page sends one) or a foreign Host is refused', async () => {
+      const url = `ws://127.0.0.1:${server.port}/client`;
+      assert.equal(await outcomeOf(url, {}), 'open');
+      for (const origin of ['https://evil.example', 'http://127.0.0.1', 'null', `chrome-extension://${PINNED_EXTENSION_ID}`]) {
+        assert.equal(await outcomeOf(url, { origin }), '403', origin);
+      }
+      assert.equal(await outcomeOf(url, { headers: { host: 'evil.example' } }), '403', 'a foreign Host');
+      await assertNothingRan();
+    });
+
+    test('a client\'s malformed messages are answered with errors, and nothing runs', async () => {
+      const client = new WebSocket(`ws://127.0.0.1:${server.port}/client`);
+      await new Promise((resolve) => client.once('open', resolve));
+      const answers: unknown[] = [];
+      client.on('message', (data) => answers.push(...[JSON.parse(data.toString())].flat()));
+      client.send(JSON.stringify([
+        { v: 1, type: 'call', id: 'a', page: 'javascript:alert(1)', method: 'm' },
+        { v: 1, type: 'call', id: 'b', page: 'https://a.b/', method: 'm', code: 'alert(1)' },
+        { v: 1, type: 'call', id: 'c', page: 'https://a.b/', method: 'm', params: [1] },
+        { v: 2, type: 'call', id: 'd', page: 'https://a.b/', method: 'm' },
+      ]));
+      await waitUntil(() => answers.length === 4);
+      for (const answer of answers as { error: { code: string } }[]) assert.equal(answer.error.code, 'BAD_REQUEST');
+      client.send('not json');
+      assert.equal(await new Promise((resolve) => client.once('close', resolve)), 1007);
+      await assertNothingRan();
     });
 
     test('another extension ID is accepted only when allowed (any serve --allow-extension)', async () => {

@@ -34,7 +34,7 @@ describe('web pages against the local server', () => {
       if (/no-cors|form/.test(attack)) assert.match(outcome, /^sent/, attack);
       else assert.match(outcome, /^refused/, `${attack}: ${outcome}`);
     }
-    assert.equal(Object.keys(outcomes).length, 15);
+    assert.equal(Object.keys(outcomes).length, 17);
     // The browser did send them: it was the server that refused each one. (The form's frame may
     // report its load before the server has seen the POST: wait for the log to catch up.)
     const refusals = () => stack.serverLog.filter((line) => /^refused .*origin/i.test(line));
@@ -42,6 +42,7 @@ describe('web pages against the local server', () => {
     await waitFor(() => calls() >= 7, 3_000, () => refusals().join('\n'));
     assert.ok(refusals().some((line) => line.startsWith('refused POST /shutdown')), refusals().join('\n'));
     assert.ok(refusals().some((line) => line.startsWith('refused a WebSocket from origin "http://127.0.0.1:')), refusals().join('\n'));
+    assert.ok(refusals().some((line) => /^refused a WebSocket from origin "http:\/\/127\.0\.0\.1:\d+" to \/client/.test(line)), refusals().join('\n'));
   });
 });
 

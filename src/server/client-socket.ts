@@ -1,0 +1,75 @@
+/**
+ * One caller's WebSocket (`/client`): the TypeScript client's way in. Each message is a call (or
+ * a method listing) answered by one result; calls run concurrently, and a caller that goes away
+ * cancels its calls, as an HTTP caller that hangs up does.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import {
+  CallFailure,
+  ClientToServer,
+  createBatcher,
+  DEFAULT_CALL_TIMEOUT_MS,
+  errorShape,
+  frameOf,
+  parseFrame,
+  PROTOCOL_VERSION,
+  type ErrorShape,
+} from '../protocol/index.js';
+import type { CallDispatcher } from './dispatcher.js';
+
+export interface ClientSocketContext {
+  dispatcher: CallDispatcher;
+  log: (line: string) => void;
+}
+
+export function acceptClientSocket(socket: WebSocket, context: ClientSocketContext): void {
+  const { dispatcher, log } = context;
+  /** This caller's calls in flight, by the id the caller gave them. */
+  const calls = new Map<string, AbortController>();
+  // Answers that are ready in the same pass of the event loop leave in one frame.
+  const enqueue = createBatcher<string>((texts) => {
+    if (socket.readyState === socket.OPEN) socket.send(frameOf(texts));
+  }, setImmediate);
+  const answer = (id: string, outcome: { result: unknown } | { error: ErrorShape }) => {
+    enqueue(JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, ...outcome }));
+  };
+
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return socket.close(1003, 'any speaks JSON text frames only');
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch (error) {
+      return socket.close(1007, `not JSON: ${(error as Error).message}`.slice(0, 120));
+    }
+    parseFrame(ClientToServer, frame).forEach((parsed, index) => {
+      if (!parsed.ok) {
+        const id = ((Array.isArray(frame) ? frame[index] : frame) as { id?: unknown } | null)?.id;
+        if (typeof id === 'string' && id) answer(id, { error: errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`) });
+        return log(`ignored an invalid message from a client: ${parsed.problem}`);
+      }
+      const message = parsed.value;
+      if (message.type === 'cancel') return calls.get(message.id)?.abort();
+      if (calls.has(message.id)) {
+        return answer(message.id, { error: errorShape('BAD_REQUEST', `Bad call: id "${message.id}" is already in use by a call in flight.`) });
+      }
+      const cancel = new AbortController();
+      calls.set(message.id, cancel);
+      const call = message.type === 'call' ? { method: message.method, params: message.params ?? {} } : {};
+      dispatcher.dispatch({ id: randomUUID(), page: message.page, timeout: message.timeout ?? DEFAULT_CALL_TIMEOUT_MS, ...call }, cancel.signal).then(
+        (result) => answer(message.id, { result }),
+        (error: unknown) => {
+          if (error instanceof CallFailure) return answer(message.id, { error: error.shape });
+          log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+          answer(message.id, { error: errorShape('INTERNAL', 'The any server hit an internal error; its log has the details.') });
+        },
+      ).finally(() => calls.delete(message.id));
+    });
+  });
+
+  socket.on('close', () => {
+    for (const cancel of calls.values()) cancel.abort();
+  });
+  socket.on('error', (error) => log(`client socket error: ${error.message}`));
+}
