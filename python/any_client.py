@@ -68,13 +68,14 @@ Notes
   is 30 s, at most one hour. They are sent to the server as whole milliseconds.
 * Only ``127.0.0.1`` is contacted, directly: ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and
   ``NO_PROXY`` are never read, and no other environment variable either.
-* The server is started as ``node <this folder>/../dist/cli/main.js serve --port <port> --auto``,
+* The server is started as ``node <this folder>/../dist/cli.js serve --port <port> --auto``,
   detached from your program. Pass ``server_command=["npx", "any"]`` (or any other command
   list) to start it another way; ``serve --port <port> --auto`` is appended to it.
 * The module is thread-safe: concurrent calls are fine, and calls that find no server at the same
   moment end up sharing one.
 """
 
+import atexit
 import http.client
 import json
 import os
@@ -85,6 +86,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import weakref
 from urllib.parse import urlsplit
 
 __all__ = ["call", "health", "stop_server", "AnyError", "DEFAULT_PORT"]
@@ -103,7 +105,7 @@ _PROBE_TIMEOUT = 2.0
 _START_TIMEOUT = 15.0
 _READY_LINES = ("any server listening on", "any server already running on")
 _CLI = os.path.normpath(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dist", "cli", "main.js"))
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dist", "cli.js"))
 
 if os.name == "nt":
     _DETACHED = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
@@ -177,7 +179,7 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
       (the default). With ``False``, raise ``AnyError`` with code ``NO_SERVER`` instead.
     * ``server_command`` -- how to start that server, as a list of strings such as
       ``["npx", "any"]``; ``serve --port <port> --auto`` is appended. By default it is
-      ``node <folder of this file>/../dist/cli/main.js``.
+      ``node <folder of this file>/../dist/cli.js``.
 
     Returns the method's return value, decoded from JSON; a method that returns nothing gives
     ``None``.
@@ -317,26 +319,77 @@ def _request(port, method, path, body, timeout):
     """One HTTP exchange with 127.0.0.1:port, never through a proxy; returns (status, JSON).
 
     ``http.client`` connects directly and reads no proxy settings. The Host header is written
-    out so that it always carries the port, as the server requires.
+    out so that it always carries the port, as the server requires. Each thread keeps one
+    connection per port alive between calls (a new TCP connection per call costs more than the
+    call); if the server closed it while it sat idle, the request goes again on a fresh one,
+    which is safe because a server only closes a connection that has no request in it.
     """
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
+    for attempt in (1, 2):
+        connection, reused = _connection(port, timeout)
         try:
-            connection.connect()
-        except ConnectionRefusedError:
-            raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
-        headers = {"Host": f"127.0.0.1:{port}"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-    finally:
+            if connection.sock is None:
+                try:
+                    connection.connect()
+                except ConnectionRefusedError:
+                    raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
+            else:
+                connection.sock.settimeout(timeout)
+            headers = {"Host": f"127.0.0.1:{port}"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            _drop_connection(port)
+            if reused and attempt == 1:
+                continue
+            raise
+        except BaseException:
+            _drop_connection(port)
+            raise
+        try:
+            return response.status, json.loads(data)
+        except ValueError:
+            raise _NotJson(f"HTTP {response.status} with a body that is not JSON") from None
+    raise AssertionError("unreachable")
+
+
+_connections = threading.local()
+# Every kept connection, so that they are closed when the interpreter exits (weakly: those of
+# threads that have ended go with their thread).
+_open_connections = weakref.WeakSet()
+_open_connections_lock = threading.Lock()
+
+
+def _connection(port, timeout):
+    """This thread's connection to ``port`` and whether it was used before."""
+    pool = getattr(_connections, "by_port", None)
+    if pool is None:
+        pool = _connections.by_port = {}
+    connection = pool.get(port)
+    if connection is not None:
+        return connection, connection.sock is not None
+    connection = pool[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    with _open_connections_lock:
+        _open_connections.add(connection)
+    return connection, False
+
+
+def _drop_connection(port):
+    connection = getattr(_connections, "by_port", {}).pop(port, None)
+    if connection is not None:
         connection.close()
-    try:
-        return response.status, json.loads(data)
-    except ValueError:
-        raise _NotJson(f"HTTP {response.status} with a body that is not JSON") from None
+        with _open_connections_lock:
+            _open_connections.discard(connection)
+
+
+@atexit.register
+def _close_connections():
+    with _open_connections_lock:
+        for connection in _open_connections:
+            connection.close()
+        _open_connections.clear()
 
 
 def _post_call(port, body, wait):

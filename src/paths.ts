@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 /** The package root: the folder holding package.json, one level above src/ and dist/. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 
-export const CLI_ENTRY = `${PACKAGE_ROOT}/dist/cli/main.js`;
+/** The CLI, built as one file (scripts/build.mjs) so that it starts fast. */
+export const CLI_ENTRY = `${PACKAGE_ROOT}/dist/cli.js`;
 
 /** The built, loadable extension folder. */
 export function builtExtensionDir(): string {

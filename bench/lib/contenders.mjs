@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { call, launch } from '../../dist/index.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 export const BENCH_USERSCRIPTS = fileURLToPath(new URL('../userscripts/', import.meta.url));
 const BENCH_USERSCRIPT = readFileSync(new URL('../userscripts/bench.user.js', import.meta.url), 'utf8');
 

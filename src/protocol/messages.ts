@@ -258,8 +258,11 @@ export type ContentToBackground = v.InferOutput<typeof ContentToBackground>;
 
 // ── page bridge: content script (ISOLATED world) ⇄ bridge (MAIN world) ─────────
 
-/** `params` crosses as JSON text so that no object is shared between the two worlds. */
-const ContentCall = v.strictObject({ type: v.literal('call'), id: Id, method: MethodName, paramsJson: v.string() });
+/**
+ * Messages cross as the `detail` of DOM events, which Chrome clones from one world into the
+ * other: no object is ever shared between the content script and the page.
+ */
+const ContentCall = v.strictObject({ type: v.literal('call'), id: Id, method: MethodName, params: Params });
 const ContentCancel = v.strictObject({ type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
 const ContentList = v.strictObject({ type: v.literal('list'), id: Id });
 export const ContentToPage = v.variant('type', [ContentCall, ContentList, ContentCancel]);

@@ -19,6 +19,8 @@ import { isSameUser } from './peer-user.js';
 export const DEFAULT_BROWSER_WAIT_MS = 10_000;
 export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Callers keep their connection between calls (Node's default closes it after 5 s idle). */
+const KEEP_ALIVE = { keepAliveTimeout: 65_000, headersTimeout: 66_000 };
 /** On shutdown, connections still busy after this long are cut. */
 const SHUTDOWN_GRACE_MS = 500;
 /**
@@ -121,13 +123,13 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   };
 
   // Loopback only: 127.0.0.1 always, ::1 too where the machine has IPv6, on the same port.
-  const primary = createServer(guardedHandler);
+  const primary = createServer(KEEP_ALIVE, guardedHandler);
   primary.on('connection', onConnection);
   primary.on('upgrade', guardedUpgrade);
   await listen(primary, port, '127.0.0.1');
   port = (primary.address() as AddressInfo).port;
   const servers: Server[] = [primary];
-  const secondary = createServer(guardedHandler);
+  const secondary = createServer(KEEP_ALIVE, guardedHandler);
   secondary.on('connection', onConnection);
   secondary.on('upgrade', guardedUpgrade);
   try {

@@ -14,7 +14,7 @@ import { freePort, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type 
 /** PIDs of `any serve` processes on `port`. */
 function serverProcesses(port: number): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `cli/main.js serve --port ${port} `]).toString().trim().split('\n').map(Number);
+    return execFileSync('pgrep', ['-f', `dist/cli.js serve --port ${port} `]).toString().trim().split('\n').map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

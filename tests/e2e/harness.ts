@@ -112,7 +112,7 @@ export async function postJson(port: number, path: string, body: unknown, header
   return { status: response.status, body: await response.json() as Record<string, any> };
 }
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export interface CliOutcome {
   code: number | null;

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 PYTHON_DIR = os.path.join(REPO, "python")
-CLI = os.path.join(REPO, "dist", "cli", "main.js")
+CLI = os.path.join(REPO, "dist", "cli.js")
 TEST_USERSCRIPTS = os.path.join(REPO, "tests", "fixtures", "userscripts")
 EXAMPLE_USERSCRIPTS = os.path.join(REPO, "examples", "userscripts")
 RUN_PY = os.path.join(REPO, "examples", "run.py")

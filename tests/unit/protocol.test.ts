@@ -68,7 +68,7 @@ describe('messages are tagged by direction, so no side mistakes its own message 
     const portCall = { type: 'call', id: 'c1', method: 'm', params: {} };
     assert.ok(parse(BackgroundToContent, portCall).ok);
     assert.equal(parse(ContentToBackground, portCall).ok, false);
-    const bridgeCall = { type: 'call', id: 'c1', method: 'm', paramsJson: '{}' };
+    const bridgeCall = { type: 'call', id: 'c1', method: 'm', params: {} };
     assert.ok(parse(ContentToPage, bridgeCall).ok);
     assert.equal(parse(PageToContent, bridgeCall).ok, false);
     assert.ok(parse(PageToContent, { type: 'result', id: 'c1', json: '42' }).ok);

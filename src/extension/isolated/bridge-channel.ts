@@ -17,26 +17,23 @@
 import { BRIDGE_HELLO_EVENT, BridgeHello, bridgeEventNames, parse } from '../../protocol/messages.js';
 
 export interface BridgeChannel {
-  /** Sends JSON text to the page bridge; false before the channel is open. */
-  send(text: string): boolean;
+  /** Sends a message to the page bridge; false before the channel is open. */
+  send(message: object): boolean;
 }
 
 /**
  * Opens the channel. `onOpen` runs once the bridge has acknowledged it (synchronously, when the
- * bridge is already listening); `onMessage` receives the bridge's JSON text.
+ * bridge is already listening); `onMessage` receives the bridge's messages, still to validate.
  */
 export function openBridgeChannel(
   presetChannel: string | undefined,
-  onMessage: (text: string) => void,
+  onMessage: (message: unknown) => void,
   onOpen: () => void,
 ): BridgeChannel {
   const proposal = presetChannel ?? randomChannel();
   let channel: string | undefined;
 
-  const receive = (event: Event) => {
-    const detail: unknown = (event as CustomEvent).detail;
-    if (typeof detail === 'string') onMessage(detail);
-  };
+  const receive = (event: Event) => onMessage((event as CustomEvent).detail);
   const settle = (agreed: string) => {
     channel = agreed;
     removeEventListener(BRIDGE_HELLO_EVENT, onHello, true);
@@ -67,15 +64,15 @@ export function openBridgeChannel(
   }
 
   return {
-    send(text) {
+    send(message) {
       if (!channel) return false;
-      fire(bridgeEventNames(channel).toPage, text);
+      fire(bridgeEventNames(channel).toPage, message);
       return true;
     },
   };
 }
 
-function fire(type: string, detail: string): void {
+function fire(type: string, detail: unknown): void {
   dispatchEvent(new CustomEvent(type, { detail }));
 }
 

@@ -40,7 +40,7 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
   let port: chrome.runtime.Port | undefined;
   let bridgeOpen = false;
 
-  const toPage = (message: ContentToPage) => bridge.send(JSON.stringify(message));
+  const toPage = (message: ContentToPage) => bridge.send(message);
   // Answers of the same turn (the page's methods often finish together) go in one port message.
   const toBackground = createBatcher<ContentToBackground>((messages) => port?.postMessage(messages.length === 1 ? messages[0] : messages), queueMicrotask);
 
@@ -53,20 +53,14 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
 
   const relayToPage = (message: BackgroundToContent) => {
     if (message.type === 'call') {
-      toPage({ type: 'call', id: message.id, method: message.method, paramsJson: JSON.stringify(message.params) });
+      toPage({ type: 'call', id: message.id, method: message.method, params: message.params });
     } else {
-      toPage(message); // list and cancel carry nothing to re-encode
+      toPage(message);
     }
   };
 
-  const fromPage = (text: string) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return;
-    }
-    const parsed = parse(PageToContent, raw);
+  const fromPage = (message: unknown) => {
+    const parsed = parse(PageToContent, message);
     if (parsed.ok) toBackground(parsed.value);
     else console.warn(`any: ignored an invalid message from the page bridge: ${parsed.problem}`);
   };

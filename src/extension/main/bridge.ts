@@ -35,6 +35,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   const getDetail = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail')!.get!;
   const { stringify: toJson, parse: fromJson } = JSON;
   const { hasOwn, keys } = Object;
+  const { isArray } = Array;
   const { propertyIsEnumerable, toString: objectToString } = Object.prototype;
   const SafeAbortController = AbortController;
   const abortWith = AbortController.prototype.abort;
@@ -59,20 +60,17 @@ export function runPageBridge(setup: PageBridgeSetup): void {
 
   // ── the channel ──────────────────────────────────────────────────────────────
   let channel: string | undefined;
-  const fire = (type: string, detail: string) => {
+  const fire = (type: string, detail: unknown) => {
     const init = { __proto__: null, detail } as CustomEventInit<string>;
     apply(dispatch, target, [new SafeCustomEvent(type, init)]);
   };
-  const receive = (event: Event) => {
-    const detail: unknown = apply(getDetail, event, []);
-    if (typeof detail === 'string') onMessage(detail);
-  };
+  const receive = (event: Event) => onMessage(apply(getDetail, event, []));
   const settle = (agreed: string) => {
     channel = agreed;
     apply(listen, target, [eventNames(agreed).toPage, receive, true]);
   };
-  const send = (text: string) => {
-    if (channel) fire(eventNames(channel).toContent, text);
+  const send = (message: object) => {
+    if (channel) fire(eventNames(channel).toContent, message);
   };
 
   if (setup.presetChannel !== null) {
@@ -116,8 +114,9 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   // ── calls ────────────────────────────────────────────────────────────────────
   const runningCalls: Map<string, AbortController> = new SafeMap();
 
-  function onMessage(text: string): void {
-    const message = parseObject(text);
+  /** A message from the content script: a clone made in this world, read by own properties only. */
+  function onMessage(detail: unknown): void {
+    const message = typeof detail === 'object' && detail !== null ? detail : undefined;
     const type = message && own(message, 'type');
     const id = message && own(message, 'id');
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) return;
@@ -129,9 +128,9 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     }
     if (type === 'list') return void runCall(id, listMethods);
     const method = own(message!, 'method');
-    const paramsJson = own(message!, 'paramsJson');
-    if (type !== 'call' || typeof method !== 'string' || typeof paramsJson !== 'string') return;
-    void runCall(id, (signal) => callMethod(method, paramsJson, signal));
+    const params = own(message!, 'params');
+    if (type !== 'call' || typeof method !== 'string' || typeof params !== 'object' || params === null || isArray(params)) return;
+    void runCall(id, (signal) => callMethod(method, params, signal));
   }
 
   /** Runs one call and answers it exactly once, whatever happens on the way. */
@@ -145,22 +144,16 @@ export function runPageBridge(setup: PageBridgeSetup): void {
       answer = { error: { name: 'InternalError', message: `The any page bridge failed: ${describe(error)}.`, code: 'INTERNAL' } satisfies ErrorShape };
     }
     apply(mapDelete, runningCalls, [id]);
-    let text: string;
-    try {
-      text = toJson({ type: 'result', id, ...answer });
-    } catch (error) {
-      text = toJson({ type: 'result', id, error: { name: 'InternalError', message: `The any page bridge could not encode its answer: ${describe(error)}.`, code: 'INTERNAL' } });
-    }
-    send(text);
+    send({ type: 'result', id, ...answer });
   }
 
-  async function callMethod(method: string, paramsJson: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+  async function callMethod(method: string, params: object, signal: AbortSignal): Promise<Record<string, unknown>> {
     const api = await waitForMethod(method, signal);
     if (!api) return { error: methodNotFound(method) };
     if (signal.aborted) return { error: { name: 'CancelledError', message: 'The call was cancelled before the method ran.', code: 'CANCELLED' } satisfies ErrorShape };
     let value: unknown;
     try {
-      value = await apply(api[method] as (...args: unknown[]) => unknown, api, [fromJson(paramsJson), { signal }]);
+      value = await apply(api[method] as (...args: unknown[]) => unknown, api, [params, { signal }]);
     } catch (thrown) {
       return { error: thrownError(thrown) };
     }
