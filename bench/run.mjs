@@ -10,7 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { call, serverHealth, stopServer } from '../dist/index.js';
-import { startAny, startPlaywright } from './lib/contenders.mjs';
+import { startAny, startAnyInProcess, startPlaywright } from './lib/contenders.mjs';
 import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
 import { round, summarize } from './lib/stats.mjs';
@@ -33,6 +33,7 @@ const port = await freePort();
 
 log('starting any (server process + managed headless Chromium) and Playwright (same binary)…');
 const any = await startAny({ port, page: `${origin}/bench` });
+const anyInProcess = await startAnyInProcess({ page: `${origin}/bench` });
 const playwright = await startPlaywright({ page: `${origin}/bench` });
 const python = pythonCaller(port, `${origin}/bench`);
 
@@ -42,11 +43,17 @@ try {
   for (let i = 0; i < n(300); i++) {
     await any.call('echo', { i });
     await any.rawHttp('echo', { i });
+    await anyInProcess.call('echo', { i });
     await playwright.call('echo', { i });
   }
 
   log(`warm latency: ${n(2000)} sequential echo calls each, interleaved in blocks…`);
-  const contenders = { 'any (TypeScript client)': any.call, 'any (raw HTTP)': any.rawHttp, 'Playwright page.evaluate': playwright.call };
+  const contenders = {
+    'any (TypeScript client)': any.call,
+    'any (raw HTTP)': any.rawHttp,
+    'any (server in the same process)': anyInProcess.call,
+    'Playwright page.evaluate': playwright.call,
+  };
   const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
   for (let block = 0; block < 8; block++) {
     for (const [name, callIt] of Object.entries(contenders)) samples[name].push(...(await sequential(callIt, 'echo', { text: 'x'.repeat(64) }, n(250))));
@@ -64,6 +71,7 @@ try {
     results.throughput[inFlight] = {
       'any (TypeScript client)': await throughput(any.call, inFlight, total),
       'any (raw HTTP)': await throughput(any.rawHttp, inFlight, total),
+      'any (server in the same process)': await throughput(anyInProcess.call, inFlight, total),
       'Playwright page.evaluate': await throughput(playwright.call, inFlight, total),
     };
   }
@@ -88,6 +96,7 @@ try {
   results.cold = await coldStarts(3);
 } finally {
   await playwright.close();
+  await anyInProcess.close();
   await any.close();
   await stopServer(port).catch(() => {});
   pages.close();
@@ -226,6 +235,7 @@ function printRatios(results) {
   const ts = 'any (TypeScript client)';
   const lines = [
     `warm p50: any ${round(results.latency[ts].p50)} ms, Playwright ${round(results.latency[pw].p50)} ms → ratio ${round(results.latency[ts].p50 / results.latency[pw].p50)} (target ≤ 1.2)`,
+    `warm p50, server in the same process (server.call): ${round(results.latency['any (server in the same process)'].p50)} ms → ratio ${round(results.latency['any (server in the same process)'].p50 / results.latency[pw].p50)}`,
     `warm p99: any ${round(results.latency[ts].p99)} ms, Playwright ${round(results.latency[pw].p99)} ms → ratio ${round(results.latency[ts].p99 / results.latency[pw].p99)} (target ≤ 1.5)`,
     `throughput at 64 in flight: any ${results.throughput[64][ts]}/s, Playwright ${results.throughput[64][pw]}/s → ratio ${round(results.throughput[64][ts] / results.throughput[64][pw])} (target ≥ 1.2)`,
     ...Object.entries(results.payload).map(([label, byContender]) => `payload ${label} p50 ratio: ${round(byContender[ts].p50 / byContender[pw].p50)} (target ≤ 2)`),

@@ -10,7 +10,7 @@ export { serverHealth, serverStatus, stopServer } from './client/server-control.
 export type { Progress } from './client/server-connection.js';
 export * from './client/errors.js';
 export { launchBrowser as launch, type LaunchOptions, type ManagedBrowser } from './launcher/launch.js';
-export { startServer, type AnyServer, type ServerOptions } from './server/server.js';
+export { startServer, type AnyServer, type InProcessCallOptions, type ServerOptions } from './server/server.js';
 export { builtExtensionDir } from './paths.js';
 export { PINNED_EXTENSION_ID as EXTENSION_ID } from './extension-identity.js';
 export { DEFAULT_PORT, ERROR_CODES, type ErrorCode, type ErrorShape, type Health, type MethodInfo, type Status } from './protocol/index.js';

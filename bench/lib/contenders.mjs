@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { call, launch } from '../../dist/index.js';
+import { call, launch, startServer } from '../../dist/index.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 export const BENCH_USERSCRIPTS = fileURLToPath(new URL('../userscripts/', import.meta.url));
@@ -37,6 +37,20 @@ export async function startAny({ port, page }) {
     async close() {
       server.kill();
       await browser.close();
+    },
+  };
+}
+
+/** A program that runs its own server and calls through it (`server.call`): no socket to the server. */
+export async function startAnyInProcess({ page }) {
+  const server = await startServer({ port: 0 });
+  const browser = await launch({ port: server.port, headless: true, userscripts: BENCH_USERSCRIPTS });
+  await server.call(page, 'echo', {}, { timeout: 30_000 });
+  return {
+    call: (method, params) => server.call(page, method, params),
+    async close() {
+      await browser.close();
+      await server.close();
     },
   };
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const COLORS = { 'any (TypeScript client)': '#2563eb', 'any (raw HTTP)': '#60a5fa', 'any (Python client)': '#93c5fd', 'Playwright page.evaluate': '#f97316' };
+const COLORS = { 'any (TypeScript client)': '#2563eb', 'any (raw HTTP)': '#60a5fa', 'any (server in the same process)': '#1e3a8a', 'any (Python client)': '#93c5fd', 'Playwright page.evaluate': '#f97316' };
 const WIDTH = 1100;
 const HEIGHT = 460;
 

@@ -10,6 +10,7 @@ const START = '<!-- results:start (written by npm run bench) -->';
 const END = '<!-- results:end -->';
 const PW = 'Playwright page.evaluate';
 const TS = 'any (TypeScript client)';
+const IN = 'any (server in the same process)';
 
 export function writeReport(results, path, plotPath) {
   const measured = [START, render(results, plotPath), END].join('\n');
@@ -26,6 +27,7 @@ function render(results, plotPath) {
   const mark = (ok) => (ok ? '✅' : '❌');
   const targets = [
     ['TypeScript client warm p50 ≤ 1.2× Playwright', ratio(lat[TS].p50, lat[PW].p50), ratio(lat[TS].p50, lat[PW].p50) <= 1.2],
+    ['(for reference) server in the same process, `server.call`, warm p50 ≤ 1.2× Playwright', ratio(lat[IN].p50, lat[PW].p50), ratio(lat[IN].p50, lat[PW].p50) <= 1.2],
     ['TypeScript client warm p99 ≤ 1.5× Playwright', ratio(lat[TS].p99, lat[PW].p99), ratio(lat[TS].p99, lat[PW].p99) <= 1.5],
     ['throughput at 64 in flight ≥ 1.2× Playwright', ratio(results.throughput[64][TS], results.throughput[64][PW]), ratio(results.throughput[64][TS], results.throughput[64][PW]) >= 1.2],
     ...Object.entries(results.payload).map(([label, by]) => [`${label} payload p50 ≤ 2× Playwright`, ratio(by[TS].p50, by[PW].p50), ratio(by[TS].p50, by[PW].p50) <= 2]),

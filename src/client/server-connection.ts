@@ -14,7 +14,6 @@ import {
   parseFrame,
   PROTOCOL_VERSION,
   ServerToClient,
-  type ClientToServer,
   type ErrorShape,
 } from '../protocol/index.js';
 import { startServerProcess } from './autostart.js';
@@ -27,9 +26,13 @@ const BATCH_ONLY_BELOW_CHARS = 1024 * 1024;
 
 export type Progress = 'starting-server' | 'sent';
 
+/** A call or a method listing, as the client sends it; the connection adds `v` and an `id`. */
+export type OutgoingCall =
+  | { type: 'call'; page: string; method: string; params?: Record<string, unknown>; timeout?: number }
+  | { type: 'list'; page: string; timeout?: number };
+
 export interface ConnectionRequest {
-  /** The message without its id; the connection numbers it. */
-  message: Omit<Extract<ClientToServer, { type: 'call' } | { type: 'list' }>, 'id' | 'v'>;
+  message: OutgoingCall;
   /** Gives up this long after sending: the server's own deadline, plus a grace. */
   deadlineMs: number;
   signal?: AbortSignal;

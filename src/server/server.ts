@@ -7,7 +7,20 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { PINNED_EXTENSION_ID } from '../extension-identity.js';
-import { DEFAULT_PORT, errorShape, MAX_RESULT_CHARS, PROTOCOL_VERSION } from '../protocol/index.js';
+import { randomUUID } from 'node:crypto';
+import { toAnyError } from '../client/errors.js';
+import {
+  CallFailure,
+  CallRequest,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_PORT,
+  errorShape,
+  MAX_RESULT_CHARS,
+  MethodsRequest,
+  parse,
+  PROTOCOL_VERSION,
+  type MethodInfo,
+} from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { acceptBrowserSocket } from './browser-socket.js';
 import { acceptClientSocket } from './client-socket.js';
@@ -56,10 +69,23 @@ export interface ServerOptions {
 export interface AnyServer {
   readonly port: number;
   readonly url: string;
+  /**
+   * Calls a page method through this server directly, without a socket in between: for a
+   * program that runs its own server, the shortest path there is. Same validation, deadlines,
+   * cancels and errors (`AnyError` subclasses) as the client's `call`.
+   */
+  call<Result = unknown>(page: string, method: string, params?: Record<string, unknown>, options?: InProcessCallOptions): Promise<Result>;
+  /** The page's methods, as the client's `methods` lists them. */
+  methods(page: string, options?: InProcessCallOptions): Promise<MethodInfo[]>;
   /** Where it listens: loopback addresses only. */
   readonly addresses: string[];
   readonly dispatcher: CallDispatcher;
   close(): Promise<void>;
+}
+
+export interface InProcessCallOptions {
+  timeout?: number;
+  signal?: AbortSignal;
 }
 
 export async function startServer(options: ServerOptions): Promise<AnyServer> {
@@ -145,6 +171,8 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    call: (page, method, params = {}, callOptions = {}) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal),
+    methods: (page, callOptions = {}) => callInProcess(dispatcher, { page, ...timeoutOf(callOptions) }, callOptions.signal),
     addresses: servers.map((server) => (server.address() as AddressInfo).address),
     dispatcher,
     close() {
@@ -166,6 +194,21 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
       return closing;
     },
   };
+}
+
+function timeoutOf(options: InProcessCallOptions): { timeout?: number } {
+  return options.timeout === undefined ? {} : { timeout: options.timeout };
+}
+
+/** Validates like the HTTP API, dispatches, and throws the client's error classes. */
+async function callInProcess<Result>(dispatcher: CallDispatcher, request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number }, signal?: AbortSignal): Promise<Result> {
+  const parsed = request.method === undefined ? parse(MethodsRequest, request) : parse(CallRequest, request);
+  if (!parsed.ok) throw toAnyError(errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`));
+  try {
+    return (await dispatcher.dispatch({ ...request, id: randomUUID(), timeout: request.timeout ?? DEFAULT_CALL_TIMEOUT_MS }, signal)) as Result;
+  } catch (error) {
+    throw error instanceof CallFailure ? toAnyError(error.shape) : error;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

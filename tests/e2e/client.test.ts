@@ -126,3 +126,29 @@ describe('page() and methods() with a browser connected', () => {
     assert.deepEqual(await methods('http://localhost:' + new URL(stack.pages.origin).port + '/unmatched', { port: stack.port }), []);
   });
 });
+
+describe('server.call(): a program that runs its own server calls through it directly', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('results, errors and timeouts are those of call()', async () => {
+    assert.equal(await stack.server.call(stack.pages.url('/in-process'), 'add', { a: 1, b: 2 }), 3);
+    await assert.rejects(stack.server.call(stack.pages.url('/in-process'), 'throwTypeError', { message: 'x' }), { name: 'TypeError', message: 'x', code: 'METHOD_THREW' });
+    await assert.rejects(stack.server.call(stack.pages.url('/in-process'), 'sleep', { ms: 5_000 }, { timeout: 200 }), TimeoutError);
+    await assert.rejects(stack.server.call('javascript:alert(1)', 'add'), BadRequestError);
+    const names = (await stack.server.methods(stack.pages.url('/in-process'))).map((method) => method.name);
+    assert.ok(names.includes('add'));
+  });
+
+  test('an AbortSignal cancels it', async () => {
+    const controller = new AbortController();
+    const pending = stack.server.call(stack.pages.url('/in-process'), 'waitForAbort', {}, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(pending, { code: 'CANCELLED' });
+  });
+});
