@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const COLORS = { 'any (TypeScript client)': '#2563eb', 'any (raw HTTP)': '#60a5fa', 'any (server in the same process)': '#1e3a8a', 'any (Python client)': '#93c5fd', 'Playwright page.evaluate': '#f97316' };
+const SHORT = { 'any (TypeScript client)': 'any: TS client', 'any (raw HTTP)': 'any: raw HTTP', 'any (server in the same process)': 'any: in-process', 'any (Python client)': 'any: Python', 'Playwright page.evaluate': 'Playwright' };
 const WIDTH = 1100;
 const HEIGHT = 460;
 
@@ -48,7 +49,7 @@ function latencyChart(latency, x, y, width, height) {
       bars += `<rect x="${bx}" y="${plotTop + plotHeight - h}" width="${barWidth}" height="${h}" fill="${COLORS[name] ?? '#888'}" opacity="${key === 'p50' ? 1 : 0.55}"/>`;
       bars += `<text x="${bx + barWidth / 2}" y="${plotTop + plotHeight - h - 4}" text-anchor="middle" font-size="11">${latency[name][key].toFixed(2)}</text>`;
     }
-    bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 18}" text-anchor="middle" font-size="11">${name.replace(' page.evaluate', '').replace('any ', 'any\u00a0')}</text>`;
+    bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 18}" text-anchor="middle" font-size="11">${SHORT[name] ?? name}</text>`;
   });
   return `<g><text x="${x}" y="${y + 16}" font-size="16" font-weight="bold">Warm latency, echo (ms): p50 solid, p99 light — lower is better</text>
 <line x1="${x + 45}" y1="${plotTop + plotHeight}" x2="${x + width}" y2="${plotTop + plotHeight}" stroke="#333"/>${bars}</g>`;

@@ -3,7 +3,7 @@
  * analysis around them (where the time goes) is kept as it is.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { round } from './stats.mjs';
 
 const START = '<!-- results:start (written by npm run bench) -->';
@@ -13,7 +13,7 @@ const TS = 'any (TypeScript client)';
 const IN = 'any (server in the same process)';
 
 export function writeReport(results, path, plotPath) {
-  const measured = [START, render(results, plotPath), END].join('\n');
+  const measured = [START, render(results, relative(dirname(path), plotPath)), END].join('\n');
   const previous = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
   const [before, rest = ''] = previous.split(START);
   const after = rest.includes(END) ? rest.split(END)[1] : rest;
@@ -46,7 +46,7 @@ ${machine.chromium}; playwright-core ${machine.playwright}. Every contender ran 
 the same Chromium binary and the same page (served on 127.0.0.1 with \`Content-Security-Policy: default-src 'none'; script-src 'none'\`),
 calling the same method code (bench/userscripts/bench.user.js). any's server is a separate process, as in use.
 
-![Latency and throughput](${basename(plotPath)})
+![Latency and throughput](${plotPath})
 
 ### Targets
 
