@@ -80,6 +80,7 @@ import http.client
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import socket
@@ -321,38 +322,40 @@ def _request(port, method, path, body, timeout):
     ``http.client`` connects directly and reads no proxy settings. The Host header is written
     out so that it always carries the port, as the server requires. Each thread keeps one
     connection per port alive between calls (a new TCP connection per call costs more than the
-    call); if the server closed it while it sat idle, the request goes again on a fresh one,
-    which is safe because a server only closes a connection that has no request in it.
+    call). A kept connection is reused only if the server has not closed it meanwhile (checked
+    before the request is written), and a request is never sent twice: a call must not run twice.
     """
-    for attempt in (1, 2):
-        connection, reused = _connection(port, timeout)
-        try:
-            if connection.sock is None:
-                try:
-                    connection.connect()
-                except ConnectionRefusedError:
-                    raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
-            else:
-                connection.sock.settimeout(timeout)
-            headers = {"Host": f"127.0.0.1:{port}"}
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            _drop_connection(port)
-            if reused and attempt == 1:
-                continue
-            raise
-        except BaseException:
-            _drop_connection(port)
-            raise
-        try:
-            return response.status, json.loads(data)
-        except ValueError:
-            raise _NotJson(f"HTTP {response.status} with a body that is not JSON") from None
-    raise AssertionError("unreachable")
+    connection = _connection(port, timeout)
+    try:
+        if connection.sock is None:
+            try:
+                connection.connect()
+            except ConnectionRefusedError:
+                raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
+        else:
+            connection.sock.settimeout(timeout)
+        headers = {"Host": f"127.0.0.1:{port}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+    except BaseException:
+        _drop_connection(port)
+        raise
+    try:
+        return response.status, json.loads(data)
+    except ValueError:
+        raise _NotJson(f"HTTP {response.status} with a body that is not JSON") from None
+
+
+def _closed_by_peer(sock):
+    """Whether an idle kept-alive socket has been closed by the server (it reads as ready)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 _connections = threading.local()
@@ -363,17 +366,20 @@ _open_connections_lock = threading.Lock()
 
 
 def _connection(port, timeout):
-    """This thread's connection to ``port`` and whether it was used before."""
+    """This thread's connection to ``port``: its kept one, unless the server has closed it."""
     pool = getattr(_connections, "by_port", None)
     if pool is None:
         pool = _connections.by_port = {}
     connection = pool.get(port)
+    if connection is not None and connection.sock is not None and _closed_by_peer(connection.sock):
+        _drop_connection(port)
+        connection = None
     if connection is not None:
-        return connection, connection.sock is not None
+        return connection
     connection = pool[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     with _open_connections_lock:
         _open_connections.add(connection)
-    return connection, False
+    return connection
 
 
 def _drop_connection(port):

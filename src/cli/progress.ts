@@ -29,8 +29,11 @@ export function reportProgress(options: { port: number; page: string; method?: s
   const render = () => {
     if (!message || Date.now() - startedAt < QUIET_FOR_MS) return;
     if (terminal) {
-      const seconds = Math.round((Date.now() - startedAt) / 1000);
-      process.stderr.write(`\r\x1b[2K${SPINNER[frame++ % SPINNER.length]} ${message} (${seconds} s)`);
+      // One line that fits the terminal: a wrapped line would not be cleared by the next repaint.
+      const seconds = ` (${Math.round((Date.now() - startedAt) / 1000)} s)`;
+      const room = Math.max(10, (process.stderr.columns || 80) - seconds.length - 3);
+      const text = message.length > room ? `${message.slice(0, room - 1)}…` : message;
+      process.stderr.write(`\r\x1b[2K${SPINNER[frame++ % SPINNER.length]} ${text}${seconds}`);
     } else if (message !== shown) {
       process.stderr.write(`any: ${message}\n`);
     }

@@ -81,5 +81,6 @@ async function explainConnectFailure(port: number, error: unknown, autoStart: bo
     return failure('NO_SERVER', `The any server on port ${port} does not take this client's connections (${error.message}); ` +
       'it may be an older version: stop it with `npx any stop` and call again.');
   }
-  return failure('DISCONNECTED', `Could not reach the any server on port ${port} (${error.message}). Call again.`);
+  return failure('NO_SERVER', `Nothing on port ${port} answered as an any server does (${error.message}). ` +
+    'If another program holds the port, run any on another one (--port, { port }).');
 }

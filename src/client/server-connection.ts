@@ -1,19 +1,23 @@
 /**
  * The client's one WebSocket to the any server on a port (`/client`), shared by every call this
- * process makes to that port. It keeps a table of pending calls and rejects all of them with a
- * clear error when it closes, so nothing hangs; calls made in the same turn leave in one frame.
- * It never keeps a script alive by itself: the socket is unref'd, and only a call in flight
- * (its deadline timer) holds the process open.
+ * process makes to that port. It keeps a table of pending calls and rejects each with a clear
+ * error when its socket closes, so nothing hangs; every call is bounded by its deadline and its
+ * signal from the moment it is made, connecting (and starting a server) included. Calls made in
+ * the same turn leave in one frame. It never keeps a script alive by itself: its socket is
+ * unref'd, and only a call in flight (its deadline timer) holds the process open.
  */
+import { createConnection, type NetConnectOpts } from 'node:net';
 import WebSocket from 'ws';
 import {
   createBatcher,
   errorShape,
   frameOf,
+  MAX_CLIENT_MESSAGE_BYTES,
   MAX_RESULT_CHARS,
   parseFrame,
   PROTOCOL_VERSION,
   ServerToClient,
+  textLength,
   type ErrorShape,
 } from '../protocol/index.js';
 import { startServerProcess } from './autostart.js';
@@ -21,8 +25,8 @@ import { AnyError, toAnyError } from './errors.js';
 
 /** Answers carry results of up to MAX_RESULT_CHARS characters (3 bytes each at most in UTF-8). */
 const MAX_ANSWER_BYTES = 3 * MAX_RESULT_CHARS + 1024 * 1024;
-/** A single message larger than this leaves on its own instead of joining a batch. */
-const BATCH_ONLY_BELOW_CHARS = 1024 * 1024;
+/** A server answers the WebSocket handshake at once; a port that keeps silent is not one. */
+const HANDSHAKE_TIMEOUT_MS = 2_000;
 
 export type Progress = 'starting-server' | 'sent';
 
@@ -33,7 +37,7 @@ export type OutgoingCall =
 
 export interface ConnectionRequest {
   message: OutgoingCall;
-  /** Gives up this long after sending: the server's own deadline, plus a grace. */
+  /** Gives up this long after the call is made: the server's own deadline, plus a grace. */
   deadlineMs: number;
   signal?: AbortSignal;
   autoStart: boolean;
@@ -43,9 +47,9 @@ export interface ConnectionRequest {
 }
 
 interface Pending {
+  socket: WebSocket;
   resolve: (result: unknown) => void;
-  reject: (error: AnyError) => void;
-  done: () => void;
+  reject: (error: Error) => void;
 }
 
 /** How a connection attempt failed, so the caller can say what to do. */
@@ -69,47 +73,53 @@ export class ServerConnection {
   #opening: Promise<WebSocket> | undefined;
   #nextId = 0;
   readonly #pending = new Map<string, Pending>();
-  readonly #send = createBatcher<string>((texts) => this.#socket?.send(frameOf(texts)), queueMicrotask);
+  readonly #send = createBatcher<string>((texts) => this.#socket?.send(frameOf(texts)), queueMicrotask, textLength);
 
   constructor(port: number) {
     this.#port = port;
   }
 
-  async request(request: ConnectionRequest): Promise<unknown> {
-    if (request.signal?.aborted) throw cancelled(request.label);
-    const socket = await this.#open(request);
-    if (request.signal?.aborted) throw cancelled(request.label);
+  request(request: ConnectionRequest): Promise<unknown> {
     const id = `c${++this.#nextId}`;
-    const text = JSON.stringify({ v: PROTOCOL_VERSION, id, ...request.message });
+    let text: string;
+    try {
+      text = JSON.stringify({ v: PROTOCOL_VERSION, id, ...request.message });
+    } catch (error) {
+      return Promise.reject(failure('BAD_REQUEST', `Bad call: params cannot be sent as JSON (${(error as Error).message}).`));
+    }
+    if (Buffer.byteLength(text) > MAX_CLIENT_MESSAGE_BYTES) {
+      return Promise.reject(failure('TOO_LARGE', `The call is larger than the ${MAX_CLIENT_MESSAGE_BYTES} bytes a call may carry; send smaller params.`));
+    }
 
     return new Promise<unknown>((resolve, reject) => {
-      const deadline = setTimeout(() => {
-        this.#cancel(id);
-        settle()?.reject(failure('TIMEOUT', `The any server on port ${this.#port} did not answer ${request.label} in time.`));
-      }, request.deadlineMs);
-      const onAbort = () => {
-        this.#cancel(id);
-        settle()?.reject(cancelled(request.label));
-      };
-      request.signal?.addEventListener('abort', onAbort, { once: true });
-      const settle = () => {
-        const pending = this.#pending.get(id);
-        if (!pending) return undefined;
+      let settled = false;
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        request.signal?.removeEventListener('abort', onAbort);
         this.#pending.delete(id);
-        pending.done();
-        return pending;
+        outcome();
       };
-      this.#pending.set(id, {
-        resolve,
-        reject,
-        done: () => {
-          clearTimeout(deadline);
-          request.signal?.removeEventListener('abort', onAbort);
-        },
-      });
-      if (text.length > BATCH_ONLY_BELOW_CHARS) socket.send(text);
-      else this.#send(text);
-      request.onProgress?.('sent');
+      const giveUp = (error: AnyError) => {
+        if (this.#pending.has(id)) this.#cancel(id);
+        finish(() => reject(error));
+      };
+      const deadline = setTimeout(() => giveUp(failure('TIMEOUT', `The any server on port ${this.#port} did not answer ${request.label} in time.`)), request.deadlineMs);
+      const onAbort = () => giveUp(failure('CANCELLED', `The caller cancelled ${request.label}.`));
+      if (request.signal?.aborted) return onAbort();
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+
+      this.#open(request).then((socket) => {
+        if (settled) return;
+        this.#pending.set(id, {
+          socket,
+          resolve: (result) => finish(() => resolve(result)),
+          reject: (error) => finish(() => reject(error)),
+        });
+        this.#send(text);
+        request.onProgress?.('sent');
+      }, (error: unknown) => finish(() => reject(error)));
     });
   }
 
@@ -137,11 +147,15 @@ export class ServerConnection {
 
   #connect(): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${this.#port}/client`, { perMessageDeflate: false, maxPayload: MAX_ANSWER_BYTES });
+      const socket = new WebSocket(`ws://127.0.0.1:${this.#port}/client`, {
+        perMessageDeflate: false,
+        maxPayload: MAX_ANSWER_BYTES,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        // An idle connection must not keep the script running, as an idle keep-alive socket does not.
+        createConnection: (options: object) => createConnection(options as NetConnectOpts).unref(),
+      });
       socket.once('open', () => {
         socket.removeAllListeners('error');
-        // An idle connection must not keep the script running (like an idle keep-alive socket).
-        (socket as unknown as { _socket?: { unref(): void } })._socket?.unref();
         socket.on('message', (data) => this.#receive(data.toString()));
         socket.on('close', () => this.#closed(socket));
         socket.on('error', () => {});
@@ -171,28 +185,19 @@ export class ServerConnection {
       if (!parsed.ok) continue;
       const pending = this.#pending.get(parsed.value.id);
       if (!pending) continue;
-      this.#pending.delete(parsed.value.id);
-      pending.done();
       if (parsed.value.error) pending.reject(toAnyError(parsed.value.error));
       else pending.resolve(parsed.value.result);
     }
   }
 
-  /** The server went away: every call waiting on this socket fails now, not at its deadline. */
+  /** A socket closed: every call waiting on it fails now, not at its deadline. */
   #closed(socket: WebSocket): void {
-    if (this.#socket !== socket) return;
-    this.#socket = undefined;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const call of pending) {
-      call.done();
-      call.reject(failure('DISCONNECTED', `Lost the connection to the any server on port ${this.#port} during the call. Call again.`));
+    if (this.#socket === socket) this.#socket = undefined;
+    for (const pending of [...this.#pending.values()]) {
+      if (pending.socket !== socket) continue;
+      pending.reject(failure('DISCONNECTED', `Lost the connection to the any server on port ${this.#port} during the call. Call again.`));
     }
   }
-}
-
-function cancelled(label: string): AnyError {
-  return failure('CANCELLED', `The caller cancelled ${label}.`);
 }
 
 function failure(code: ErrorShape['code'], message: string): AnyError {

@@ -24,6 +24,13 @@ export const LATE_METHOD_GRACE_MS = 2_000;
 export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
 
 /**
+ * The largest call a program may send (over HTTP, its body; on the client WebSocket, its
+ * message). The server's default limit is lower (16 MiB, `--max-body`); this is the ceiling,
+ * set by Chrome's extension messaging, which carries at most 64 MiB per message.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+/**
  * The content script and the page bridge open a private channel at document_start by each
  * dispatching this event once; see src/extension/isolated/bridge-channel.ts.
  */

@@ -149,16 +149,9 @@ export type Status = v.InferOutput<typeof Status>;
 // the same calls, answered by the same results, with a fraction of the per-call work (the
 // benchmark's profile). HTTP stays for every other caller; both reach the same dispatcher.
 
-const ClientCall = v.strictObject({
-  v: Version,
-  type: v.literal('call'),
-  id: Id,
-  page: PageUrl,
-  method: MethodName,
-  params: v.optional(Params),
-  timeout: v.optional(Timeout),
-});
-const ClientList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, page: PageUrl, timeout: v.optional(Timeout) });
+/** `POST /call`'s body, as a message: with `v`, `type` and the caller's own `id`. */
+const ClientCall = v.strictObject({ v: Version, type: v.literal('call'), id: Id, ...CallRequest.entries });
+const ClientList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, ...MethodsRequest.entries });
 /** The caller gave up on call `id`; it is still answered, with CANCELLED. */
 const ClientCancel = v.strictObject({ v: Version, type: v.literal('cancel'), id: Id });
 export const ClientToServer = v.variant('type', [ClientCall, ClientList, ClientCancel]);

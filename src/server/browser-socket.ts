@@ -5,11 +5,13 @@
 import type { WebSocket } from 'ws';
 import { randomUUID } from 'node:crypto';
 import {
+  CallFailure,
   createBatcher,
   ExtensionToServer,
   frameOf,
   parseFrame,
   PROTOCOL_VERSION,
+  textLength,
   type BrowserInfo,
   type ExtensionState,
   type ServerToExtension,
@@ -30,11 +32,20 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
   // Calls that arrive together (one pass of the event loop) leave in one frame.
   const enqueue = createBatcher<string>((texts) => {
     if (socket.readyState === socket.OPEN) socket.send(frameOf(texts));
-  }, setImmediate);
-  /** For the dispatcher: throws when the socket cannot send, so the call fails at once. */
+  }, setImmediate, textLength);
+  /**
+   * For the dispatcher: throws when the socket cannot send, so the call fails at once — with a
+   * CallFailure when the message itself cannot be sent (params that are not JSON: a BigInt, a cycle).
+   */
   const send = (message: ServerToExtension) => {
     if (socket.readyState !== socket.OPEN) throw new Error('socket is not open');
-    enqueue(JSON.stringify(message));
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      throw CallFailure.of('BAD_REQUEST', `Bad call: params cannot be sent as JSON (${(error as Error).message}).`);
+    }
+    enqueue(text);
   };
   /** For replies from inside our own event handlers: a closing socket simply gets none. */
   const reply = (message: ServerToExtension) => {

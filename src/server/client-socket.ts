@@ -14,12 +14,15 @@ import {
   frameOf,
   parseFrame,
   PROTOCOL_VERSION,
+  textLength,
   type ErrorShape,
 } from '../protocol/index.js';
 import type { CallDispatcher } from './dispatcher.js';
 
 export interface ClientSocketContext {
   dispatcher: CallDispatcher;
+  /** The largest call, as over HTTP (`--max-body`). */
+  maxMessageBytes: number;
   log: (line: string) => void;
 }
 
@@ -30,7 +33,7 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
   // Answers that are ready in the same pass of the event loop leave in one frame.
   const enqueue = createBatcher<string>((texts) => {
     if (socket.readyState === socket.OPEN) socket.send(frameOf(texts));
-  }, setImmediate);
+  }, setImmediate, textLength);
   const answer = (id: string, outcome: { result: unknown } | { error: ErrorShape }) => {
     enqueue(JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, ...outcome }));
   };
@@ -43,6 +46,17 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
     } catch (error) {
       return socket.close(1007, `not JSON: ${(error as Error).message}`.slice(0, 120));
     }
+    const size = (data as Buffer).length;
+    if (size > context.maxMessageBytes) {
+      // Clients send a large call on its own; every call in an oversized frame gets the answer.
+      for (const message of Array.isArray(frame) ? frame : [frame]) {
+        const id = (message as { id?: unknown } | null)?.id;
+        if (typeof id === 'string' && id && !calls.has(id)) {
+          answer(id, { error: errorShape('TOO_LARGE', `The call is ${size} bytes, more than this server takes (${context.maxMessageBytes}); send smaller params, or start the server with a larger --max-body.`) });
+        }
+      }
+      return;
+    }
     parseFrame(ClientToServer, frame).forEach((parsed, index) => {
       if (!parsed.ok) {
         const id = ((Array.isArray(frame) ? frame[index] : frame) as { id?: unknown } | null)?.id;
@@ -51,9 +65,9 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
       }
       const message = parsed.value;
       if (message.type === 'cancel') return calls.get(message.id)?.abort();
-      if (calls.has(message.id)) {
-        return answer(message.id, { error: errorShape('BAD_REQUEST', `Bad call: id "${message.id}" is already in use by a call in flight.`) });
-      }
+      // A second call under the id of one in flight cannot be answered without confusing the two:
+      // it is dropped (the client always numbers its calls afresh).
+      if (calls.has(message.id)) return log(`ignored a call whose id "${message.id}" is already in flight`);
       const cancel = new AbortController();
       calls.set(message.id, cancel);
       const call = message.type === 'call' ? { method: message.method, params: message.params ?? {} } : {};

@@ -204,8 +204,10 @@ export class CallDispatcher {
         browser.send(call.method === undefined
           ? { v: PROTOCOL_VERSION, type: 'list', id: call.id, page: call.page, timeout }
           : { v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params ?? {}, timeout });
-      } catch {
-        this.#fail(call.id, CallFailure.of('DISCONNECTED', `The browser disconnected before ${describe(call)} could be sent; call again.`));
+      } catch (error) {
+        this.#fail(call.id, error instanceof CallFailure
+          ? error
+          : CallFailure.of('DISCONNECTED', `The browser disconnected before ${describe(call)} could be sent; call again.`));
       }
     });
   }

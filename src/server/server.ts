@@ -15,6 +15,7 @@ import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_PORT,
   errorShape,
+  MAX_CLIENT_MESSAGE_BYTES,
   MAX_RESULT_CHARS,
   MethodsRequest,
   parse,
@@ -42,7 +43,7 @@ const SHUTDOWN_GRACE_MS = 500;
  */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 3 * MAX_RESULT_CHARS + 1024 * 1024;
 /** Requests go on to the extension, whose messaging carries at most 64 MiB. */
-export const MAX_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const MAX_MAX_BODY_BYTES = MAX_CLIENT_MESSAGE_BYTES;
 
 export interface ServerOptions {
   /** TCP port on 127.0.0.1 (and ::1 where available). 0 picks a free one. */
@@ -99,10 +100,11 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     },
   });
   const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
+  const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
   const handler = createHttpHandler({
     dispatcher,
     port: () => port,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes,
     extensionOrigins: allowedOrigins,
     serverVersion: VERSION,
     requestShutdown: () => options.onShutdownRequest?.(),
@@ -125,7 +127,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (forClient) clientSockets.handleUpgrade(request, socket, head, (ws) => acceptClientSocket(ws, { dispatcher, log }));
+    if (forClient) clientSockets.handleUpgrade(request, socket, head, (ws) => acceptClientSocket(ws, { dispatcher, maxMessageBytes: maxBodyBytes, log }));
     else sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
   };
 

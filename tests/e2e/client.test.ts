@@ -9,7 +9,8 @@ import { page } from '../../src/client/page.js';
 import { serverHealth, stopServer } from '../../src/client/server-control.js';
 import { BadRequestError, MethodNotFoundError, TimeoutError } from '../../src/client/errors.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
-import { freePort, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack } from './harness.js';
+import { createServer as createNetServer } from 'node:net';
+import { freePort, runCli, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack } from './harness.js';
 
 /** PIDs of `any serve` processes on `port`. */
 function serverProcesses(port: number): number[] {
@@ -37,13 +38,16 @@ describe('call() with no server running', () => {
     await pages?.close();
   });
 
-  test('two callers at once start one server between them, and both get their answer', async () => {
+  test('two programs calling at once start one server between them, and both get their answer', async () => {
     assert.equal(await serverHealth(port), undefined, 'no server before the calls');
+    // Two processes, so that each starts a server of its own and one loses the race for the port.
     const [a, b] = await Promise.all([
-      call(pages.url('/auto'), 'echo', { caller: 'a' }, { port }),
-      call(pages.url('/auto'), 'echo', { caller: 'b' }, { port }),
+      runCli(['call', pages.url('/auto'), 'echo', '{"caller": "a"}', '--port', String(port)]),
+      runCli(['call', pages.url('/auto'), 'echo', '{"caller": "b"}', '--port', String(port)]),
     ]);
-    assert.deepEqual([a, b], [{ caller: 'a' }, { caller: 'b' }]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.deepEqual([JSON.parse(a.stdout), JSON.parse(b.stdout)], [{ caller: 'a' }, { caller: 'b' }]);
 
     const health = await serverHealth(port);
     assert.ok(health?.extension);
@@ -65,6 +69,32 @@ describe('call() with no server running', () => {
     await assert.rejects(call('not a url', 'echo', {}, { port: unused }), BadRequestError);
     await assert.rejects(call('https://example.com/', 'echo', [] as unknown as Record<string, unknown>, { port: unused }), /params must be a JSON object/);
     assert.equal(await serverHealth(unused), undefined, 'no server was started');
+  });
+
+  test('a port that accepts connections but never answers: the timeout and the signal still hold', async () => {
+    const silent = createNetServer(() => {}); // accepts, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as { port: number }).port;
+    try {
+      let started = Date.now();
+      await assert.rejects(call(pages.url('/'), 'echo', {}, { port: silentPort, timeout: 1_000 }), { code: 'NO_SERVER' });
+      assert.ok(Date.now() - started < 8_000, `took ${Date.now() - started} ms`);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      started = Date.now();
+      await assert.rejects(call(pages.url('/'), 'echo', {}, { port: silentPort, signal: controller.signal }), { code: 'CANCELLED' });
+      assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  test('params JSON cannot carry are a BAD_REQUEST, before anything is sent', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const params of [{ n: 1n }, cyclic]) {
+      await assert.rejects(call(pages.url('/'), 'echo', params as Record<string, unknown>, { port }), { code: 'BAD_REQUEST', message: /cannot be sent as JSON/ });
+    }
   });
 
   test('with autoStart: false and no server, the call fails at once instead of starting one', async () => {
@@ -141,6 +171,7 @@ describe('server.call(): a program that runs its own server calls through it dir
     await assert.rejects(stack.server.call(stack.pages.url('/in-process'), 'throwTypeError', { message: 'x' }), { name: 'TypeError', message: 'x', code: 'METHOD_THREW' });
     await assert.rejects(stack.server.call(stack.pages.url('/in-process'), 'sleep', { ms: 5_000 }, { timeout: 200 }), TimeoutError);
     await assert.rejects(stack.server.call('javascript:alert(1)', 'add'), BadRequestError);
+    await assert.rejects(stack.server.call(stack.pages.url('/in-process'), 'echo', { n: 1n } as Record<string, unknown>), { code: 'BAD_REQUEST', message: /cannot be sent as JSON/ });
     const names = (await stack.server.methods(stack.pages.url('/in-process'))).map((method) => method.name);
     assert.ok(names.includes('add'));
   });

@@ -504,6 +504,21 @@ class ServerLifecycleTest(unittest.TestCase):
         self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 1}, port=PORT), 2)
         self.assertNotEqual(any_client.health(PORT)["pid"], pid)
 
+    def test_a_server_that_dies_mid_call_on_a_kept_connection_runs_the_call_once(self):
+        # The call goes out on the connection this thread already used: were it sent again after
+        # the server died, the method would run twice.
+        page = PAGES.url("/dies-kept")
+        any_client.call(page, "echo", port=PORT)
+        pid = any_client.health(PORT)["pid"]
+        killer = threading.Timer(0.5, lambda: os.kill(pid, signal.SIGKILL))
+        killer.start()
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(page, "slowCount", {"ms": 2000}, timeout=10, port=PORT)
+        killer.join()
+        self.assertEqual(caught.exception.code, "DISCONNECTED")
+        time.sleep(2.5)  # the method finishes in the page
+        self.assertEqual(any_client.call(page, "slowRuns", port=PORT), 1)
+
     def test_stop_server_stops_it(self):
         any_client.call(PAGES.url("/stop"), "echo", port=PORT)
         pid = any_client.health(PORT)["pid"]

@@ -227,12 +227,37 @@ describe('the server\'s boundary', () => {
       }
     });
 
-    test('a socket that never says hello is closed, and cannot answer calls', async () => {
-      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` });
-      await new Promise((resolve) => socket.once('open', resolve));
-      socket.send(JSON.stringify({ v: 1, type: 'result', id: 'anything', result: 'forged' }));
-      assert.equal(server.dispatcher.browsers.length, 1, 'only the fake extension that said hello');
-      socket.terminate();
+    test('a socket that never says hello cannot answer calls, and is closed', async () => {
+      const answer = http(server.port, 'POST', '/call', validCall);
+      const call = await extension.nextCall();
+      const rogue = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `chrome-extension://${PINNED_EXTENSION_ID}` });
+      await new Promise((resolve) => rogue.once('open', resolve));
+      const closed = new Promise<number>((resolve) => rogue.once('close', resolve));
+      rogue.send(JSON.stringify({ v: 1, type: 'result', id: call.id, result: 'forged' }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      extension.send({ v: 1, type: 'result', id: call.id, result: 'real' });
+      assert.equal((await answer).body.result, 'real');
+      assert.equal(await closed, 4000, 'closed for not saying hello (after 5 s)');
+      extension.received.splice(0); // the call above was legitimate
+    });
+
+    test('/client takes calls no larger than --max-body: a larger one gets TOO_LARGE, and the connection lives on', async () => {
+      const own = await startServer({ port: 0, maxBodyBytes: 64 * 1024, browserWaitMs: 100 });
+      try {
+        const client = new WebSocket(`ws://127.0.0.1:${own.port}/client`);
+        await new Promise((resolve) => client.once('open', resolve));
+        const answers: { id: string; error?: { code: string } }[] = [];
+        client.on('message', (data) => answers.push(...[JSON.parse(data.toString())].flat()));
+        client.send(JSON.stringify({ v: 1, type: 'call', id: 'big', page: 'https://a.b/', method: 'm', params: { blob: 'x'.repeat(100 * 1024) } }));
+        client.send(JSON.stringify({ v: 1, type: 'call', id: 'small', page: 'https://a.b/', method: 'm', params: {} }));
+        await waitUntil(() => answers.length === 2);
+        assert.equal(answers.find((a) => a.id === 'big')?.error?.code, 'TOO_LARGE');
+        assert.equal(answers.find((a) => a.id === 'small')?.error?.code, 'NO_BROWSER', 'the small call went on, to find no browser');
+        assert.equal(client.readyState, WebSocket.OPEN);
+        client.close();
+      } finally {
+        await own.close();
+      }
     });
 
     test('a message larger than the limit closes that socket only', async () => {

@@ -76,6 +76,12 @@ describe('what a call can reach on __any__', () => {
     assert.equal(await run('count'), 3);
   });
 
+  test('several large results at once each arrive (batches stay under Chrome\'s message limits)', async () => {
+    const chars = 14 * 1024 * 1024;
+    const results = await Promise.all(Array.from({ length: 4 }, () => run<string>('bigString', { chars })));
+    assert.deepEqual(results.map((result) => result.length), [chars, chars, chars, chars]);
+  });
+
   test('a page method\'s stack is passed through as the page\'s own data', async () => {
     await assert.rejects(run('throwTypeError', { message: 'from the page' }), (error: Error) => {
       assert.match(error.stack ?? '', /^TypeError: from the page\n\s+at /);

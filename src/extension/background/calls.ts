@@ -7,6 +7,7 @@ import {
   CallFailure,
   errorShape,
   PROTOCOL_VERSION,
+  type BackgroundToContent,
   type BrowserCallState,
   type ErrorShape,
   type PageResult,
@@ -45,7 +46,8 @@ export function callStates(): BrowserCallState[] {
   }));
 }
 
-export async function startCall(call: WorkerCall): Promise<void> {
+/** `weight`: about how much text the call took in its frame, so that its port message is sized right. */
+export async function startCall(call: WorkerCall, weight = 0): Promise<void> {
   if (runningCalls.has(call.id)) return;
   const running: RunningCall = {
     call,
@@ -66,14 +68,17 @@ export async function startCall(call: WorkerCall): Promise<void> {
   } catch (error) {
     return finish(call.id, { error: toErrorShape(error, call) });
   }
-  try {
-    tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id });
-  } catch (error) {
-    // Chrome's messaging refuses ports that just closed, and messages over 64 MiB.
-    const message = (error as Error).message;
-    finish(call.id, { error: /disconnected/i.test(message)
+  tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id }, weight);
+}
+
+/** Chrome refused the port message carrying these calls: a port that just closed, or over 64 MiB. */
+export function onSendFailed(tab: LinkedTab, messages: BackgroundToContent[], problem: string): void {
+  for (const { id } of messages) {
+    const call = runningCalls.get(id)?.call;
+    if (!call || runningCalls.get(id)?.tab !== tab) continue;
+    finish(id, { error: /disconnected/i.test(problem)
       ? errorShape('TAB_CLOSED', `The tab for ${call.page} went away as the call was sent to it; call again.`)
-      : errorShape('TOO_LARGE', `Chrome could not hand the call to the tab (${message}); send smaller params.`) });
+      : errorShape('TOO_LARGE', `Chrome could not hand ${describe(call)} to the tab (${problem}); send smaller params.`) });
   }
 }
 

@@ -13,7 +13,7 @@
  *   - connected: an application message every 20 s (WebSocket ping frames do not count);
  *   - disconnected: the fixed 1 s retry makes an extension API call each time.
  */
-import { createBatcher, frameOf, MAX_MESSAGES_PER_FRAME, parseFrame } from '../../protocol/batching.js';
+import { createBatcher, frameOf, parseFrame, textLength } from '../../protocol/batching.js';
 import { PROTOCOL_VERSION, ServerToExtension } from '../../protocol/messages.js';
 import { SERVER_PORT } from '../settings.js';
 
@@ -28,7 +28,11 @@ const OUTBOX_LIMIT = 1_000;
 const SERVER = `127.0.0.1:${SERVER_PORT}`;
 export const WORKER_ID = crypto.randomUUID();
 
-type MessageHandler = (message: ServerToExtension) => void;
+/**
+ * `weight`: about how much text the message took in its frame (the frame's length over its
+ * messages), so that what it leads to is batched by size too.
+ */
+type MessageHandler = (message: ServerToExtension, weight: number) => void;
 
 /** Whether an attempt is under way: true from the probe until its socket closes. */
 let attempting = false;
@@ -63,7 +67,7 @@ export const send: (text: string) => void = createBatcher<string>((texts) => {
   outbox.push(...texts);
   if (outbox.length > OUTBOX_LIMIT) outbox.splice(0, outbox.length - OUTBOX_LIMIT);
   ensureConnected();
-}, queueMicrotask);
+}, queueMicrotask, textLength);
 
 function openSocket(): void {
   let opened: WebSocket;
@@ -93,8 +97,7 @@ function openSocket(): void {
       extensionVersion: chrome.runtime.getManifest().version,
       userAgent: navigator.userAgent,
     }));
-    const waiting = outbox.splice(0);
-    for (let start = 0; start < waiting.length; start += MAX_MESSAGES_PER_FRAME) opened.send(frameOf(waiting.slice(start, start + MAX_MESSAGES_PER_FRAME)));
+    for (const text of outbox.splice(0)) send(text); // batched again, by count and size
     keepAliveTimer = setInterval(() => send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'ping', id: crypto.randomUUID() })), KEEP_ALIVE_INTERVAL_MS);
   };
   opened.onmessage = (event) => {
@@ -105,8 +108,10 @@ function openSocket(): void {
     } catch {
       return console.warn('any: ignored a frame from the server that is not JSON');
     }
-    for (const parsed of parseFrame(ServerToExtension, frame)) {
-      if (parsed.ok) onServerMessage(parsed.value);
+    const messages = parseFrame(ServerToExtension, frame);
+    const weight = event.data.length / messages.length;
+    for (const parsed of messages) {
+      if (parsed.ok) onServerMessage(parsed.value, weight);
       else console.warn(`any: ignored an invalid message from the server: ${parsed.problem}`);
     }
   };

@@ -3,15 +3,15 @@
  * the worker's first turn, so everything is wired here, synchronously, at the top level.
  */
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
-import { callsInFlight, callStates, cancelCall, onPageResult, onTabGone, startCall } from './calls.js';
+import { callsInFlight, callStates, cancelCall, onPageResult, onSendFailed, onTabGone, startCall } from './calls.js';
 import { ensureConnected, onMessageFromServer, send } from './connection.js';
 import { linkedTabStates, startLinkedTabs } from './linked-tabs.js';
 
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
 const RECONNECT_ALARM = 'any-reconnect';
 
-onMessageFromServer((message) => {
-  if (message.type === 'call' || message.type === 'list') void startCall(message);
+onMessageFromServer((message, weight) => {
+  if (message.type === 'call' || message.type === 'list') void startCall(message, weight);
   else if (message.type === 'cancel') cancelCall(message.id, message.reason);
   else if (message.type === 'inspect') {
     send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: callsInFlight(), calls: callStates(), tabs: linkedTabStates() }));
@@ -19,7 +19,7 @@ onMessageFromServer((message) => {
   // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
 });
 
-startLinkedTabs({ onResult: onPageResult, onTabGone });
+startLinkedTabs({ onResult: onPageResult, onTabGone, onSendFailed });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === RECONNECT_ALARM) ensureConnected();

@@ -22,13 +22,16 @@ export interface LinkedTab {
   lastUsed: number;
   /** Calls sent to this tab that have not answered yet. */
   readonly callIds: Set<string>;
-  send(message: BackgroundToContent): void;
+  /** Queues a message for the tab's port; `weight` is about how much text it stands for. */
+  send(message: BackgroundToContent, weight?: number): void;
 }
 
 export interface TabEvents {
   onResult(tab: LinkedTab, result: PageResult): void;
   /** The tab's document went away (tab closed, reloaded or navigated): its calls cannot answer. */
   onTabGone(tab: LinkedTab, reason: 'closed' | 'navigated'): void;
+  /** Chrome refused to carry these messages to the tab (a closed port, or over 64 MiB). */
+  onSendFailed(tab: LinkedTab, messages: BackgroundToContent[], problem: string): void;
 }
 
 const linkedTabs = new Map<number, LinkedTab>();
@@ -107,7 +110,15 @@ function acceptContentPort(port: chrome.runtime.Port): void {
   let tab: LinkedTab | undefined;
 
   // Calls for this tab in the same turn of the worker's work go in one port message.
-  const send = createBatcher<BackgroundToContent>((messages) => port.postMessage(messages.length === 1 ? messages[0] : messages), queueMicrotask);
+  const enqueue = createBatcher<{ message: BackgroundToContent; weight: number }>((items) => {
+    const messages = items.map((item) => item.message);
+    try {
+      port.postMessage(messages.length === 1 ? messages[0] : messages);
+    } catch (error) {
+      if (tab) events?.onSendFailed(tab, messages, (error as Error).message);
+    }
+  }, queueMicrotask, (item) => item.weight);
+  const send = (message: BackgroundToContent, weight = 0) => enqueue({ message, weight });
 
   port.onMessage.addListener((raw: unknown) => {
     for (const parsed of parseFrame(ContentToBackground, raw)) {

@@ -41,8 +41,19 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
   let bridgeOpen = false;
 
   const toPage = (message: ContentToPage) => bridge.send(message);
-  // Answers of the same turn (the page's methods often finish together) go in one port message.
-  const toBackground = createBatcher<ContentToBackground>((messages) => port?.postMessage(messages.length === 1 ? messages[0] : messages), queueMicrotask);
+  // Answers of the same turn (the page's methods often finish together) go in one port message,
+  // a large one alone. If Chrome refuses one (over 64 MiB once encoded), its call gets an error.
+  const toBackground = createBatcher<ContentToBackground>((messages) => {
+    try {
+      port?.postMessage(messages.length === 1 ? messages[0] : messages);
+    } catch (error) {
+      for (const message of messages) {
+        if (message.type !== 'result') continue;
+        port?.postMessage({ type: 'result', id: message.id, error: { name: 'TooLargeError', code: 'TOO_LARGE',
+          message: `Chrome could not carry the result to the extension (${(error as Error).message}); return less.` } });
+      }
+    }
+  }, queueMicrotask, (message) => (message.type === 'result' ? (message.json?.length ?? 0) : 0) + 100);
 
   const fromBackground = (raw: unknown) => {
     for (const parsed of parseFrame(BackgroundToContent, raw)) {
