@@ -55,18 +55,11 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
     }
   }, queueMicrotask, (message) => (message.type === 'result' ? (message.json?.length ?? 0) : 0) + 100);
 
+  // Calls, listings and cancels go on to the page as they came, once validated.
   const fromBackground = (raw: unknown) => {
     for (const parsed of parseFrame(BackgroundToContent, raw)) {
-      if (parsed.ok) relayToPage(parsed.value);
+      if (parsed.ok) toPage(parsed.value);
       else console.warn(`any: ignored an invalid message from the background: ${parsed.problem}`);
-    }
-  };
-
-  const relayToPage = (message: BackgroundToContent) => {
-    if (message.type === 'call') {
-      toPage({ type: 'call', id: message.id, method: message.method, params: message.params });
-    } else {
-      toPage(message);
     }
   };
 
