@@ -12,9 +12,6 @@ export interface JsonResponse {
   body: unknown;
 }
 
-/** The server is not listening on that port (nothing answered the connection). */
-export class ServerUnreachable extends Error {}
-
 /** Something answered over HTTP, but not with JSON: not an any server. */
 export class NotJsonResponse extends Error {}
 
@@ -42,9 +39,7 @@ export function requestJson(port: number, method: 'GET' | 'POST', path: string, 
         }
       });
     });
-    outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ECONNREFUSED' ? new ServerUnreachable(`nothing listens on 127.0.0.1:${port}`) : error);
-    });
+    outgoing.on('error', reject);
     outgoing.end(body);
   });
 }

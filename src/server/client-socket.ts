@@ -3,13 +3,11 @@
  * a method listing) answered by one result; calls run concurrently, and a caller that goes away
  * cancels its calls, as an HTTP caller that hangs up does.
  */
-import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import {
   CallFailure,
   ClientToServer,
   createBatcher,
-  DEFAULT_CALL_TIMEOUT_MS,
   errorShape,
   frameOf,
   parseFrame,
@@ -17,7 +15,7 @@ import {
   textLength,
   type ErrorShape,
 } from '../protocol/index.js';
-import type { CallDispatcher } from './dispatcher.js';
+import { toDispatchedCall, type CallDispatcher } from './dispatcher.js';
 
 export interface ClientSocketContext {
   dispatcher: CallDispatcher;
@@ -70,8 +68,8 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
       if (calls.has(message.id)) return log(`ignored a call whose id "${message.id}" is already in flight`);
       const cancel = new AbortController();
       calls.set(message.id, cancel);
-      const call = message.type === 'call' ? { method: message.method, params: message.params ?? {} } : {};
-      dispatcher.dispatch({ id: randomUUID(), page: message.page, timeout: message.timeout ?? DEFAULT_CALL_TIMEOUT_MS, ...call }, cancel.signal).then(
+      const { v: _version, type: _type, id: _callerId, ...request } = message;
+      dispatcher.dispatch(toDispatchedCall(request), cancel.signal).then(
         (result) => answer(message.id, { result }),
         (error: unknown) => {
           if (error instanceof CallFailure) return answer(message.id, { error: error.shape });

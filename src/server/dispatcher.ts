@@ -6,8 +6,10 @@
  * its deadline passes, its caller cancels, no browser turns up, or its browser goes away and
  * does not come back within the reconnect grace.
  */
+import { randomUUID } from 'node:crypto';
 import {
   CallFailure,
+  DEFAULT_CALL_TIMEOUT_MS,
   HOW_TO_CONNECT_A_BROWSER,
   PROTOCOL_VERSION,
   type BrowserInfo,
@@ -32,6 +34,19 @@ export interface DispatchedCall {
   method?: string;
   params?: Record<string, unknown>;
   timeout: number;
+}
+
+/**
+ * A validated request — `POST /call` or `/methods`, a `/client` message, `server.call()` —
+ * as a call to dispatch: a method call when it names a method, a listing otherwise, with the
+ * defaults filled in. `id` is the server's own; callers' ids never reach the browser.
+ */
+export function toDispatchedCall(
+  request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number },
+  id: string = randomUUID(),
+): DispatchedCall {
+  const { page, method, params = {}, timeout = DEFAULT_CALL_TIMEOUT_MS } = request;
+  return method === undefined ? { id, page, timeout } : { id, page, method, params, timeout };
 }
 
 /** A call in flight, as `GET /status` shows it. */

@@ -10,7 +10,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CallFailure,
   CallRequest,
-  DEFAULT_CALL_TIMEOUT_MS,
   MethodsRequest,
   PROTOCOL_VERSION,
   errorShape,
@@ -20,7 +19,7 @@ import {
   type Health,
   type Status,
 } from '../protocol/index.js';
-import type { CallDispatcher, DispatchedCall } from './dispatcher.js';
+import { toDispatchedCall, type CallDispatcher } from './dispatcher.js';
 import { allowedHosts, isAllowedHost } from './local-hosts.js';
 
 const ROUTES = 'POST /call, POST /methods, GET /health, GET /status and POST /shutdown';
@@ -79,8 +78,9 @@ async function handleCall(context: HttpApiContext, request: IncomingMessage, res
   const id = randomUUID();
   const body = await readJsonBody(request, context.maxBodyBytes);
   if (!body.ok) return sendError(response, id, body.error, body.status);
-  const call = toDispatchedCall(id, kind, body.value);
-  if (typeof call === 'string') return sendError(response, id, errorShape('BAD_REQUEST', call));
+  const parsed = kind === 'call' ? parse(CallRequest, body.value) : parse(MethodsRequest, body.value);
+  if (!parsed.ok) return sendError(response, id, errorShape('BAD_REQUEST', `Bad ${kind === 'call' ? 'call' : 'request'}: ${parsed.problem}.`));
+  const call = toDispatchedCall(parsed.value, id);
 
   // A caller that hangs up cancels its call, so the page can stop working on it.
   const hangUp = new AbortController();
@@ -94,19 +94,6 @@ async function handleCall(context: HttpApiContext, request: IncomingMessage, res
     if (!(error instanceof CallFailure)) throw error;
     if (!response.destroyed) sendError(response, id, error.shape);
   }
-}
-
-/** The validated call, or what is wrong with the body. */
-function toDispatchedCall(id: string, kind: 'call' | 'list', body: unknown): DispatchedCall | string {
-  if (kind === 'list') {
-    const parsed = parse(MethodsRequest, body);
-    if (!parsed.ok) return `Bad request: ${parsed.problem}.`;
-    return { id, page: parsed.value.page, timeout: parsed.value.timeout ?? DEFAULT_CALL_TIMEOUT_MS };
-  }
-  const parsed = parse(CallRequest, body);
-  if (!parsed.ok) return `Bad call: ${parsed.problem}.`;
-  const { page, method, params = {}, timeout = DEFAULT_CALL_TIMEOUT_MS } = parsed.value;
-  return { id, page, method, params, timeout };
 }
 
 function health(context: HttpApiContext): Health {

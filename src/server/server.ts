@@ -7,12 +7,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { PINNED_EXTENSION_ID } from '../extension-identity.js';
-import { randomUUID } from 'node:crypto';
 import { toAnyError } from '../client/errors.js';
 import {
   CallFailure,
   CallRequest,
-  DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_PORT,
   errorShape,
   MAX_CLIENT_MESSAGE_BYTES,
@@ -25,7 +23,7 @@ import {
 import { VERSION } from '../version.js';
 import { acceptBrowserSocket } from './browser-socket.js';
 import { acceptClientSocket } from './client-socket.js';
-import { CallDispatcher } from './dispatcher.js';
+import { CallDispatcher, toDispatchedCall } from './dispatcher.js';
 import { createHttpHandler } from './http-api.js';
 import { isAllowedHost } from './local-hosts.js';
 import { isSameUser } from './peer-user.js';
@@ -207,7 +205,7 @@ async function callInProcess<Result>(dispatcher: CallDispatcher, request: { page
   const parsed = request.method === undefined ? parse(MethodsRequest, request) : parse(CallRequest, request);
   if (!parsed.ok) throw toAnyError(errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`));
   try {
-    return (await dispatcher.dispatch({ ...request, id: randomUUID(), timeout: request.timeout ?? DEFAULT_CALL_TIMEOUT_MS }, signal)) as Result;
+    return (await dispatcher.dispatch(toDispatchedCall(request), signal)) as Result;
   } catch (error) {
     throw error instanceof CallFailure ? toAnyError(error.shape) : error;
   }
