@@ -92,7 +92,9 @@ describe('the service worker over time (Chromium without DevTools)', { concurren
       const connectMs = Date.now() - startedAt;
       t.diagnostic(`connected ${connectMs} ms after the server started`);
       assert.ok(connectMs < 2_000, `took ${connectMs} ms`);
-      assert.ok(knocks.intervalMs > 700 && knocks.intervalMs < 1_500, 'retries every second');
+      // A fixed one-second retry, plus the timer lateness of a machine starting five browsers at
+      // once; a backoff would double each time (2 s, 4 s, …) instead.
+      assert.ok(knocks.intervalMs > 700 && knocks.intervalMs < 2_000, `retries every second (median ${knocks.intervalMs} ms)`);
     } finally {
       await browser.close();
       await server?.close();
@@ -113,7 +115,7 @@ describe('the service worker over time (Chromium without DevTools)', { concurren
     }
   });
 
-  test('the worker killed with no tab to wake it: the alarm backstop reconnects within 35 s', async (t) => {
+  test('the worker killed with no tab to wake it: the alarm backstop reconnects within 40 s', async (t) => {
     const server = await startServer({ port: 0 });
     const browser = await launch(server.port);
     try {
@@ -122,10 +124,11 @@ describe('the service worker over time (Chromium without DevTools)', { concurren
       const killedAt = Date.now();
       for (const pid of extensionProcesses(browser.pid)) process.kill(pid, 'SIGKILL');
       await waitFor(() => server.dispatcher.browsers[0]?.workerId !== undefined && server.dispatcher.browsers[0]?.workerId !== before,
-        40_000, () => 'no new worker connected');
+        45_000, () => 'no new worker connected');
       const reconnectMs = Date.now() - killedAt;
       t.diagnostic(`a new worker connected ${reconnectMs} ms after the old one was killed`);
-      assert.ok(reconnectMs < 35_000);
+      // Chrome's shortest alarm period is 30 s; the rest is slack for a busy machine.
+      assert.ok(reconnectMs < 40_000, `reconnected after ${reconnectMs} ms`);
     } finally {
       await browser.close();
       await server.close();
