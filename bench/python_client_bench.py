@@ -1,6 +1,9 @@
-"""Warm latency of the Python client, for bench/run.mjs: prints a JSON list of milliseconds.
+"""Warm latency of the Python client, for bench/run.mjs, in one long-lived process.
 
-    python3 -S bench/python_client_bench.py --port 8765 --page http://127.0.0.1:8000/ --calls 2000
+    python3 -S bench/python_client_bench.py --port 8765 --page http://127.0.0.1:8000/
+
+Warms up, prints "ready", then for each line {"method", "params", "calls"} read from stdin makes
+that many sequential calls and prints their times as one JSON list of milliseconds.
 """
 import argparse
 import json
@@ -14,15 +17,17 @@ import any_client  # noqa: E402
 parser = argparse.ArgumentParser()
 parser.add_argument("--port", type=int, required=True)
 parser.add_argument("--page", required=True)
-parser.add_argument("--calls", type=int, default=2000)
 args = parser.parse_args()
 
-params = {"text": "x" * 64}
 for _ in range(100):  # warm up
-    any_client.call(args.page, "echo", params, port=args.port)
-times = []
-for _ in range(args.calls):
-    started = time.perf_counter()
-    any_client.call(args.page, "echo", params, port=args.port)
-    times.append((time.perf_counter() - started) * 1000)
-print(json.dumps(times))
+    any_client.call(args.page, "echo", {"text": "x" * 64}, port=args.port)
+print("ready", flush=True)
+
+for line in sys.stdin:
+    request = json.loads(line)
+    times = []
+    for _ in range(request["calls"]):
+        started = time.perf_counter()
+        any_client.call(args.page, request["method"], request["params"], port=args.port)
+        times.append((time.perf_counter() - started) * 1000)
+    print(json.dumps(times), flush=True)

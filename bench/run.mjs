@@ -1,25 +1,39 @@
 // The benchmark: any against Playwright's page.evaluate, same Chromium, same page, same method,
-// same run. Writes BENCHMARKS.md, bench/results.json and bench/plot.png, and prints the ratios.
+// same run. Every comparison runs in alternating rounds (bench/lib/rounds.mjs) and reports the
+// median of the per-round ratios. Writes BENCHMARKS.md, bench/results.json and bench/plot.png, and
+// prints the ratios.
 //
-//   npm run bench              the full run (a few minutes)
-//   npm run bench -- --quick   fewer calls, for a quick look (not for BENCHMARKS.md)
-import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+//   npm run bench                  the full run (a few minutes)
+//   node bench/run.mjs --quick     fewer rounds and calls, for a quick look; writes its report,
+//                                  results.json and plot.png to a temporary directory
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { call, serverHealth, stopServer } from '../dist/index.js';
-import { startAny, startAnyInProcess, startPlaywright } from './lib/contenders.mjs';
+import { startAny, startAnyInProcess, startPlaywright, startPython } from './lib/contenders.mjs';
+import { throughput } from './lib/measure.mjs';
 import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
-import { round, summarize } from './lib/stats.mjs';
-import { writeReport } from './lib/report.mjs';
+import { BASELINE, latencyInRounds, throughputInRounds, timed } from './lib/rounds.mjs';
+import { median, round } from './lib/stats.mjs';
+import { renderRatios, renderTargets, writeReport } from './lib/report.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const ROUNDS = flags.quick ? 4 : 10; // even, so that each order runs as often as the other
 const scale = flags.quick ? 0.1 : 1;
 const n = (count) => Math.max(20, Math.round(count * scale));
+/** Calls per contender per round, `total` per contender split over the rounds. */
+const perRound = (total) => Math.max(1, Math.round((total * scale) / ROUNDS));
 const log = (line) => process.stderr.write(`${line}\n`);
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const out = flags.quick ? mkdtempSync(join(tmpdir(), 'any-bench-quick-')) : undefined;
+const outputs = out
+  ? { report: join(out, 'BENCHMARKS.md'), results: join(out, 'results.json'), plot: join(out, 'plot.png') }
+  : { report: here('../BENCHMARKS.md'), results: here('./results.json'), plot: here('./plot.png') };
 
 // ── the page both contenders call into ─────────────────────────────────────────
 const table = Array.from({ length: 100 }, (_, row) => `<tr>${Array.from({ length: 5 }, (_, cell) => `<td>r${row}c${cell}</td>`).join('')}</tr>`).join('');
@@ -35,9 +49,10 @@ log('starting any (server process + managed headless Chromium) and Playwright (s
 const any = await startAny({ port, page: `${origin}/bench` });
 const anyInProcess = await startAnyInProcess({ page: `${origin}/bench` });
 const playwright = await startPlaywright({ page: `${origin}/bench` });
-const python = pythonCaller(port, `${origin}/bench`);
+const python = await startPython({ port, page: `${origin}/bench` });
+if (!python) log('(no Python client found: skipping it)');
 
-const results = { date: new Date().toISOString(), quick: flags.quick, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {} };
+const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {} };
 try {
   log('warming up…');
   for (let i = 0; i < n(300); i++) {
@@ -47,54 +62,51 @@ try {
     await playwright.call('echo', { i });
   }
 
-  log(`warm latency: ${n(2000)} sequential echo calls each, interleaved in blocks…`);
-  const contenders = {
+  // Listed any first, Playwright last: odd rounds run in this order, even rounds in reverse.
+  const callers = {
     'any (TypeScript client)': any.call,
     'any (raw HTTP)': any.rawHttp,
     'any (server in the same process)': anyInProcess.call,
-    'Playwright page.evaluate': playwright.call,
+    [BASELINE]: playwright.call,
   };
-  const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
-  for (let block = 0; block < 8; block++) {
-    for (const [name, callIt] of Object.entries(contenders)) samples[name].push(...(await sequential(callIt, 'echo', { text: 'x'.repeat(64) }, n(250))));
-  }
-  for (const [name, list] of Object.entries(samples)) results.latency[name] = summarize(list);
-  if (python) results.latency['any (Python client)'] = await python(n(2000));
+  const latencyContenders = {
+    'any (TypeScript client)': timed(any.call),
+    'any (raw HTTP)': timed(any.rawHttp),
+    'any (server in the same process)': timed(anyInProcess.call),
+    ...(python && { 'any (Python client)': python.times }),
+    [BASELINE]: timed(playwright.call),
+  };
+  const pair = { 'any (TypeScript client)': timed(any.call), [BASELINE]: timed(playwright.call) };
 
-  log('realistic method (reads a 100-row table from the DOM)…');
-  results.realistic['any (TypeScript client)'] = summarize(await sequential(any.call, 'readTable', {}, n(500)));
-  results.realistic['Playwright page.evaluate'] = summarize(await sequential(playwright.call, 'readTable', {}, n(500)));
+  log(`warm latency: ${ROUNDS} rounds of ${perRound(2000)} sequential echo calls per contender…`);
+  results.latency = await latencyInRounds(latencyContenders, { rounds: ROUNDS, calls: perRound(2000), method: 'echo', params: { text: 'x'.repeat(64) } });
+
+  log(`realistic method (reads a 100-row table from the DOM): ${ROUNDS} rounds of ${perRound(500)} calls…`);
+  results.realistic = await latencyInRounds(pair, { rounds: ROUNDS, calls: perRound(500), method: 'readTable', params: {} });
 
   for (const inFlight of [1, 16, 64, 256]) {
-    const total = n(Math.max(2000, inFlight * 20));
-    log(`throughput: ${total} calls, ${inFlight} in flight…`);
-    results.throughput[inFlight] = {
-      'any (TypeScript client)': await throughput(any.call, inFlight, total),
-      'any (raw HTTP)': await throughput(any.rawHttp, inFlight, total),
-      'any (server in the same process)': await throughput(anyInProcess.call, inFlight, total),
-      'Playwright page.evaluate': await throughput(playwright.call, inFlight, total),
-    };
+    const calls = Math.max(perRound(2000), inFlight * 4); // at least four waves a round, to reach a steady state
+    log(`throughput: ${ROUNDS} rounds of ${calls} calls per contender, ${inFlight} in flight…`);
+    results.throughput[inFlight] = await throughputInRounds(callers, { rounds: ROUNDS, calls, inFlight });
   }
 
-  for (const [label, size, count] of [['100 B', 100, n(500)], ['100 KiB', 100 * 1024, n(200)], ['10 MiB', 10 * 1024 * 1024, Math.max(5, n(10))]]) {
-    log(`payload ${label}: ${count} echo calls each…`);
-    const params = { data: 'x'.repeat(size) };
-    results.payload[label] = {
-      'any (TypeScript client)': summarize(await sequential(any.call, 'echo', params, count)),
-      'Playwright page.evaluate': summarize(await sequential(playwright.call, 'echo', params, count)),
-    };
+  for (const [label, size, total] of [['100 B', 100, 500], ['100 KiB', 100 * 1024, 200], ['10 MiB', 10 * 1024 * 1024, 10]]) {
+    log(`payload ${label}: ${ROUNDS} rounds of ${perRound(total)} echo calls per contender…`);
+    results.payload[label] = await latencyInRounds(pair, { rounds: ROUNDS, calls: perRound(total), method: 'echo', params: { data: 'x'.repeat(size) } });
   }
 
   const memoryCalls = n(100_000);
   log(`memory: ${memoryCalls} calls, 64 in flight, sampling RSS every tenth…`);
   results.memory = await memoryOver(memoryCalls);
 
-  log('idle CPU: 10 s with everything connected and nothing to do…');
-  results.idleCpu = await idleCpu(10_000);
+  const idleMs = flags.quick ? 2_000 : 10_000;
+  log(`idle CPU: ${idleMs / 1000} s with everything connected and nothing to do…`);
+  results.idleCpu = await idleCpu(idleMs);
 
   log('cold start: no server running and no tab open, three times…');
   results.cold = await coldStarts(3);
 } finally {
+  python?.close();
   await playwright.close();
   await anyInProcess.close();
   await any.close();
@@ -102,37 +114,13 @@ try {
   pages.close();
 }
 
-const plot = await renderPlot(results, fileURLToPath(new URL('./plot.png', import.meta.url)));
-if (!flags.quick) {
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  writeReport(results, fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)), plot);
-}
-printRatios(results);
+await renderPlot(results, outputs.plot);
+writeFileSync(outputs.results, `${JSON.stringify(results, null, 2)}\n`);
+writeReport(results, outputs.report, outputs.plot);
+process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n`);
+if (out) log(`quick run: report, results.json and plot.png in ${out}`);
 
 // ── measurements ───────────────────────────────────────────────────────────────
-
-async function sequential(callIt, method, params, count) {
-  const times = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await callIt(method, params);
-    times.push(performance.now() - started);
-  }
-  return times;
-}
-
-async function throughput(callIt, inFlight, total) {
-  let started = 0;
-  const began = performance.now();
-  const worker = async () => {
-    while (started < total) {
-      started++;
-      await callIt('echo', { n: started });
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return round(total / ((performance.now() - began) / 1000), 0);
-}
 
 async function memoryOver(total) {
   const browserPids = browserProcesses(any.browser.pid).filter((p) => p.role === 'extension' || p.role === 'renderer');
@@ -199,24 +187,7 @@ async function coldStarts(times) {
       pageLoadMs: round(loadEventEndMs, 0),
     });
   }
-  const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-  return { runs, median: Object.fromEntries(Object.keys(runs[0]).map((key) => [key, median(key)])) };
-}
-
-function pythonCaller(port, page) {
-  const script = fileURLToPath(new URL('./python_client_bench.py', import.meta.url));
-  try {
-    execFileSync('python3', ['-S', '-c', 'import sys; sys.path.insert(0, "python"); import any_client'], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
-  } catch {
-    log('(no Python client found: skipping it)');
-    return undefined;
-  }
-  return (count) => new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-S', script, '--port', String(port), '--page', page, '--calls', String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(summarize(JSON.parse(out))) : reject(new Error(`Python benchmark exited ${code}`))));
-  });
+  return { runs, median: Object.fromEntries(Object.keys(runs[0]).map((key) => [key, median(runs.map((r) => r[key]))])) };
 }
 
 function machine() {
@@ -228,22 +199,6 @@ function machine() {
     chromium: execFileSync('/usr/bin/chromium', ['--version']).toString().trim(),
     playwright: JSON.parse(execFileSync(process.execPath, ['-p', 'JSON.stringify(require("playwright-core/package.json").version)'], { cwd: fileURLToPath(new URL('..', import.meta.url)) }).toString()),
   };
-}
-
-function printRatios(results) {
-  const pw = 'Playwright page.evaluate';
-  const ts = 'any (TypeScript client)';
-  const lines = [
-    `warm p50: any ${round(results.latency[ts].p50)} ms, Playwright ${round(results.latency[pw].p50)} ms → ratio ${round(results.latency[ts].p50 / results.latency[pw].p50)} (target ≤ 1.2)`,
-    `warm p50, server in the same process (server.call): ${round(results.latency['any (server in the same process)'].p50)} ms → ratio ${round(results.latency['any (server in the same process)'].p50 / results.latency[pw].p50)}`,
-    `warm p99: any ${round(results.latency[ts].p99)} ms, Playwright ${round(results.latency[pw].p99)} ms → ratio ${round(results.latency[ts].p99 / results.latency[pw].p99)} (target ≤ 1.5)`,
-    `throughput at 64 in flight: any ${results.throughput[64][ts]}/s, Playwright ${results.throughput[64][pw]}/s → ratio ${round(results.throughput[64][ts] / results.throughput[64][pw])} (target ≥ 1.2)`,
-    ...Object.entries(results.payload).map(([label, byContender]) => `payload ${label} p50 ratio: ${round(byContender[ts].p50 / byContender[pw].p50)} (target ≤ 2)`),
-    `cold first call (median): ${results.cold.median.totalMs} ms, of which page load ${results.cold.median.pageLoadMs} ms (target ≤ 1500 ms + page load)`,
-    `memory over ${results.memory.samples.at(-1).calls} calls: server ${results.memory.serverGrowthPercent} %, browser ${results.memory.browserGrowthPercent} % after warm-up`,
-    `idle CPU: server ${results.idleCpu.serverPercentOfOneCore} %, browser ${results.idleCpu.browserPercentOfOneCore} % of one core`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function freePort() {

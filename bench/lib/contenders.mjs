@@ -1,17 +1,21 @@
 /**
  * The two ways to run a page method that the benchmark compares, each set up on the same
  * Chromium binary, the same page (served on 127.0.0.1 with a strict CSP) and the same method code:
- *   - any: a separate `any serve` process, a managed headless browser, and a caller in this process;
+ *   - any: a separate `any serve` process, a managed headless browser, and a caller in this process
+ *     (or in a Python process, or a server in this process);
  *   - Playwright: playwright-core driving the same binary, `page.evaluate` calling the method.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { call, launch, startServer } from '../../dist/index.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PYTHON_BENCH = fileURLToPath(new URL('../python_client_bench.py', import.meta.url));
 export const BENCH_USERSCRIPTS = fileURLToPath(new URL('../userscripts/', import.meta.url));
 const BENCH_USERSCRIPT = readFileSync(new URL('../userscripts/bench.user.js', import.meta.url), 'utf8');
 
@@ -51,6 +55,35 @@ export async function startAnyInProcess({ page }) {
     async close() {
       await browser.close();
       await server.close();
+    },
+  };
+}
+
+/**
+ * The Python client (python/any_client.py) in one long-lived process (bench/python_client_bench.py),
+ * warmed up; `times(method, params, count)` runs `count` sequential calls there. Undefined without Python.
+ */
+export async function startPython({ port, page }) {
+  try {
+    execFileSync('python3', ['-S', '-c', 'import sys; sys.path.insert(0, "python"); import any_client'], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const child = spawn('python3', ['-S', PYTHON_BENCH, '--port', String(port), '--page', page], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`the Python benchmark exited with ${child.exitCode}`);
+    return value;
+  };
+  await line(); // "ready"
+  return {
+    async times(method, params, count) {
+      child.stdin.write(`${JSON.stringify({ method, params, calls: count })}\n`);
+      return JSON.parse(await line());
+    },
+    close() {
+      child.stdin.end();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The benchmark's plot: warm latency (p50 and p99 per contender) and throughput by calls in
- * flight, drawn as SVG and rendered to PNG by the same headless Chromium (no plotting library).
+ * The benchmark's plot: warm latency (pooled p50 and p99 per contender, and the median per-round
+ * p50 ratio to Playwright) and throughput by calls in flight (pooled, with the range of the rounds),
+ * drawn as SVG and rendered to PNG by the same headless Chromium (no plotting library).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,15 +51,18 @@ function latencyChart(latency, x, y, width, height) {
       bars += `<text x="${bx + barWidth / 2}" y="${plotTop + plotHeight - h - 4}" text-anchor="middle" font-size="11">${latency[name][key].toFixed(2)}</text>`;
     }
     bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 18}" text-anchor="middle" font-size="11">${SHORT[name] ?? name}</text>`;
+    const ratio = latency[name].vsPlaywright?.p50;
+    if (ratio) bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 34}" text-anchor="middle" font-size="10">×${ratio.median.toFixed(2)} (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})</text>`;
   });
   return `<g><text x="${x}" y="${y + 16}" font-size="16" font-weight="bold">Warm latency, echo (ms): p50 solid, p99 light — lower is better</text>
+<text x="${x}" y="${y + 33}" font-size="11">under each path: its p50 ÷ Playwright's, median of the rounds (range)</text>
 <line x1="${x + 45}" y1="${plotTop + plotHeight}" x2="${x + width}" y2="${plotTop + plotHeight}" stroke="#333"/>${bars}</g>`;
 }
 
 function throughputChart(throughput, x, y, width, height) {
   const levels = Object.keys(throughput).map(Number);
   const names = Object.keys(throughput[levels[0]]);
-  const max = Math.max(...levels.flatMap((level) => names.map((name) => throughput[level][name]))) * 1.15;
+  const max = Math.max(...levels.flatMap((level) => names.flatMap((name) => throughput[level][name].rounds.map((r) => r.callsPerSecond)))) * 1.15;
   const plotTop = y + 40;
   const plotHeight = height - 90;
   const plotLeft = x + 50;
@@ -67,14 +71,20 @@ function throughputChart(throughput, x, y, width, height) {
   const py = (value) => plotTop + plotHeight - (value / max) * plotHeight;
   let lines = '';
   names.forEach((name, k) => {
-    const points = levels.map((level, i) => `${px(i)},${py(throughput[level][name])}`).join(' ');
-    lines += `<polyline points="${points}" fill="none" stroke="${COLORS[name] ?? '#888'}" stroke-width="3"/>`;
-    levels.forEach((level, i) => (lines += `<circle cx="${px(i)}" cy="${py(throughput[level][name])}" r="4" fill="${COLORS[name] ?? '#888'}"/>`));
-    lines += `<rect x="${plotLeft + 10}" y="${plotTop + 6 + k * 20}" width="14" height="14" fill="${COLORS[name] ?? '#888'}"/><text x="${plotLeft + 30}" y="${plotTop + 18 + k * 20}">${name}</text>`;
+    const color = COLORS[name] ?? '#888';
+    const points = levels.map((level, i) => `${px(i)},${py(throughput[level][name].callsPerSecond)}`).join(' ');
+    lines += `<polyline points="${points}" fill="none" stroke="${color}" stroke-width="3"/>`;
+    levels.forEach((level, i) => {
+      const perRound = throughput[level][name].rounds.map((r) => r.callsPerSecond);
+      lines += `<line x1="${px(i)}" x2="${px(i)}" y1="${py(Math.min(...perRound))}" y2="${py(Math.max(...perRound))}" stroke="${color}" stroke-width="1.5"/>`;
+      lines += `<circle cx="${px(i)}" cy="${py(throughput[level][name].callsPerSecond)}" r="4" fill="${color}"/>`;
+    });
+    lines += `<rect x="${plotLeft + 10}" y="${plotTop + 6 + k * 20}" width="14" height="14" fill="${color}"/><text x="${plotLeft + 30}" y="${plotTop + 18 + k * 20}">${name}</text>`;
   });
   const ticks = levels.map((level, i) => `<text x="${px(i)}" y="${plotTop + plotHeight + 18}" text-anchor="middle">${level}</text>`).join('');
   const yTicks = [0.25, 0.5, 0.75, 1].map((f) => `<text x="${plotLeft - 6}" y="${py(max * f / 1.15) + 4}" text-anchor="end" font-size="11">${Math.round(max * f / 1.15)}</text><line x1="${plotLeft}" x2="${plotLeft + plotWidth}" y1="${py(max * f / 1.15)}" y2="${py(max * f / 1.15)}" stroke="#eee"/>`).join('');
   return `<g><text x="${x}" y="${y + 16}" font-size="16" font-weight="bold">Throughput (calls/s) by calls in flight — higher is better</text>
+<text x="${x}" y="${y + 33}" font-size="11">dots: all rounds pooled; vertical lines: slowest to fastest round</text>
 ${yTicks}<line x1="${plotLeft}" y1="${plotTop + plotHeight}" x2="${plotLeft + plotWidth}" y2="${plotTop + plotHeight}" stroke="#333"/>${lines}${ticks}
 <text x="${plotLeft + plotWidth / 2}" y="${plotTop + plotHeight + 38}" text-anchor="middle">calls in flight</text></g>`;
 }

@@ -1,6 +1,6 @@
 /**
  * Writes the measured part of BENCHMARKS.md, between its `results` markers; the hand-written
- * analysis around them (where the time goes) is kept as it is.
+ * analysis around them (where the time goes) is kept as it is. Also renders the tables the run prints.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
@@ -20,63 +20,93 @@ export function writeReport(results, path, plotPath) {
   writeFileSync(path, `${before}${measured}${after}`);
 }
 
-function render(results, plotPath) {
-  const { machine } = results;
-  const ratio = (a, b) => round(a / b);
+/** The targets table (Markdown); each ratio is the median over the rounds, with its range. */
+export function renderTargets(results) {
   const lat = results.latency;
+  const tp64 = results.throughput[64][TS].vsPlaywright.callsPerSecond;
   const mark = (ok) => (ok ? '✅' : '❌');
   const targets = [
-    ['TypeScript client warm p50 ≤ 1.2× Playwright', ratio(lat[TS].p50, lat[PW].p50), ratio(lat[TS].p50, lat[PW].p50) <= 1.2],
-    ['(for reference) server in the same process, `server.call`, warm p50 ≤ 1.2× Playwright', ratio(lat[IN].p50, lat[PW].p50), ratio(lat[IN].p50, lat[PW].p50) <= 1.2],
-    ['TypeScript client warm p99 ≤ 1.5× Playwright', ratio(lat[TS].p99, lat[PW].p99), ratio(lat[TS].p99, lat[PW].p99) <= 1.5],
-    ['throughput at 64 in flight ≥ 1.2× Playwright', ratio(results.throughput[64][TS], results.throughput[64][PW]), ratio(results.throughput[64][TS], results.throughput[64][PW]) >= 1.2],
-    ...Object.entries(results.payload).map(([label, by]) => [`${label} payload p50 ≤ 2× Playwright`, ratio(by[TS].p50, by[PW].p50), ratio(by[TS].p50, by[PW].p50) <= 2]),
+    ['TypeScript client warm p50 ≤ 1.2× Playwright', lat[TS].vsPlaywright.p50, (r) => r <= 1.2],
+    ['(for reference) server in the same process, `server.call`, warm p50 ≤ 1.2× Playwright', lat[IN].vsPlaywright.p50, (r) => r <= 1.2],
+    ['TypeScript client warm p99 ≤ 1.5× Playwright', lat[TS].vsPlaywright.p99, (r) => r <= 1.5],
+    ['throughput at 64 in flight ≥ 1.2× Playwright', tp64, (r) => r >= 1.2],
+    ...Object.entries(results.payload).map(([label, by]) => [`${label} payload p50 ≤ 2× Playwright`, by[TS].vsPlaywright.p50, (r) => r <= 2]),
+  ].map(([what, ratio, meets]) => [what, spread(ratio), meets(ratio.median)]);
+  targets.push(
     ['cold first call ≤ 1.5 s + page load', `${results.cold.median.totalMs} ms (page load ${results.cold.median.pageLoadMs} ms)`, results.cold.median.totalMs <= 1500 + results.cold.median.pageLoadMs],
     ['memory flat over the run (growth after warm-up)', `server ${results.memory.serverGrowthPercent} %, browser ${results.memory.browserGrowthPercent} %`, Math.abs(results.memory.serverGrowthPercent) < 10 && Math.abs(results.memory.browserGrowthPercent) < 10],
     ['idle CPU ~0', `server ${results.idleCpu.serverPercentOfOneCore} %, browser ${results.idleCpu.browserPercentOfOneCore} % of a core`, results.idleCpu.serverPercentOfOneCore < 1 && results.idleCpu.browserPercentOfOneCore < 2],
+  );
+  return `| target | measured (ratio: median of ${results.rounds} rounds, range) | met |
+| --- | --- | --- |
+${targets.map(([what, value, ok]) => `| ${what} | ${value} | ${mark(ok)} |`).join('\n')}`;
+}
+
+/** Every ratio to Playwright (Markdown): the pooled figures, the median of the per-round ratios and their range. */
+export function renderRatios(results) {
+  const sections = [
+    ['warm echo (ms)', results.latency],
+    ['realistic, readTable (ms)', results.realistic],
+    ...Object.entries(results.throughput).map(([level, by]) => [`throughput, ${level} in flight (calls/s)`, by]),
+    ...Object.entries(results.payload).map(([label, by]) => [`payload ${label} (ms)`, by]),
   ];
-  const rows = (obj, pw = obj[PW]) => Object.entries(obj).map(([name, s]) =>
-    `| ${name} | ${round(s.p50)} | ${round(s.p90)} | ${round(s.p99)} | ${s.count} | ${name === PW ? '1.00' : round(s.p50 / pw.p50)} |`).join('\n');
+  const rows = sections.flatMap(([section, by]) => Object.entries(by).filter(([, entry]) => entry.vsPlaywright).flatMap(([name, entry]) =>
+    Object.entries(entry.vsPlaywright).map(([metric, r]) =>
+      `| ${section} | ${name} | ${metric} | ${round(entry[metric])} | ${round(by[PW][metric])} | ${round(r.median)} | ${round(r.min)}–${round(r.max)} |`)));
+  return `| measure | path | metric | path, pooled | Playwright, pooled | ÷ Playwright, median of ${results.rounds} rounds | range over rounds |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
+}
+
+/** A per-round ratio as "median (min–max)". */
+const spread = (r) => `${round(r.median)} (${round(r.min)}–${round(r.max)})`;
+
+function render(results, plotPath) {
+  const { machine } = results;
+  const ratioCells = (entry, metrics) => metrics.map((metric) => (entry.vsPlaywright ? spread(entry.vsPlaywright[metric]) : '1')).join(' | ');
+  const rows = (obj) => Object.entries(obj).map(([name, s]) =>
+    `| ${name} | ${round(s.p50)} | ${round(s.p90)} | ${round(s.p99)} | ${s.count} | ${ratioCells(s, ['p50', 'p90', 'p99'])} |`).join('\n');
   const levels = Object.keys(results.throughput);
   const contenders = Object.keys(results.throughput[levels[0]]);
+  const rate = (entry) => `${entry.callsPerSecond}${entry.vsPlaywright ? ` · ${spread(entry.vsPlaywright.callsPerSecond)}` : ''}`;
 
   return `
 Measured ${results.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node};
 ${machine.chromium}; playwright-core ${machine.playwright}. Every contender ran in the same run, against
 the same Chromium binary and the same page (served on 127.0.0.1 with \`Content-Security-Policy: default-src 'none'; script-src 'none'\`),
 calling the same method code (bench/userscripts/bench.user.js). any's server is a separate process, as in use.
+Each comparison ran in ${results.rounds} rounds, the contenders' order flipped every round: absolute figures are pooled
+over all rounds; each ratio is the median of the ${results.rounds} per-round ratios, with their range (min–max) in brackets.
 
 ![Latency and throughput](${plotPath})
 
 ### Targets
 
-| target | measured | met |
-| --- | --- | --- |
-${targets.map(([what, value, ok]) => `| ${what} | ${value} | ${mark(ok)} |`).join('\n')}
+${renderTargets(results)}
 
 ### Warm latency, trivial method (\`echo\`, ms)
 
-| path | p50 | p90 | p99 | calls | p50 ÷ Playwright |
-| --- | --- | --- | --- | --- | --- |
-${rows(lat)}
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows(results.latency)}
 
 ### Warm latency, realistic method (reads a 100-row table from the DOM, ms)
 
-| path | p50 | p90 | p99 | calls | p50 ÷ Playwright |
-| --- | --- | --- | --- | --- | --- |
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows(results.realistic)}
 
-### Throughput (calls/s) by calls in flight
+### Throughput by calls in flight (calls/s, pooled · ÷ Playwright, median of rounds (range))
 
-| in flight | ${contenders.join(' | ')} | any ÷ Playwright |
-| --- | ${contenders.map(() => '---').join(' | ')} | --- |
-${levels.map((level) => `| ${level} | ${contenders.map((c) => results.throughput[level][c]).join(' | ')} | ${round(results.throughput[level][TS] / results.throughput[level][PW])} |`).join('\n')}
+| in flight | ${contenders.join(' | ')} |
+| --- | ${contenders.map(() => '---').join(' | ')} |
+${levels.map((level) => `| ${level} | ${contenders.map((c) => rate(results.throughput[level][c])).join(' | ')} |`).join('\n')}
 
 ### Payload size (echo of a string, ms)
 
-| payload | any p50 | any p99 | Playwright p50 | Playwright p99 | p50 ratio |
-| --- | --- | --- | --- | --- | --- |
-${Object.entries(results.payload).map(([label, by]) => `| ${label} | ${round(by[TS].p50)} | ${round(by[TS].p99)} | ${round(by[PW].p50)} | ${round(by[PW].p99)} | ${round(by[TS].p50 / by[PW].p50)} |`).join('\n')}
+| payload | any p50 | any p99 | Playwright p50 | Playwright p99 | calls each | p50 ÷ Playwright | p99 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${Object.entries(results.payload).map(([label, by]) => `| ${label} | ${round(by[TS].p50)} | ${round(by[TS].p99)} | ${round(by[PW].p50)} | ${round(by[PW].p99)} | ${by[TS].count} | ${ratioCells(by[TS], ['p50', 'p99'])} |`).join('\n')}
 
 ### Cold start: the first call, with no server running and no tab open (ms)
 
