@@ -14,111 +14,130 @@ import {
   type ServerCall,
   type ServerList,
 } from '../../protocol/index.js';
-import { send } from './connection.js';
 import type { LinkedTab } from './linked-tabs.js';
-import { tabForPage } from './tab-opening.js';
+import type { Clock } from './outside-world.js';
 
 /** The server cancels a call at its deadline; this backstop only frees calls whose cancel was lost. */
-const DEADLINE_BACKSTOP_MS = 1_000;
+export const DEADLINE_BACKSTOP_MS = 1_000;
 
-type WorkerCall = ServerCall | ServerList;
+export type WorkerCall = ServerCall | ServerList;
+
+export interface RunningCallsOptions {
+  /** Finds or opens the call's tab: at once when one is linked, else a promise. */
+  tabForPage(page: string, signal: AbortSignal): LinkedTab | Promise<LinkedTab>;
+  /** Queues a message's JSON text for the server. */
+  toServer(text: string): void;
+  clock: Clock;
+}
 
 interface RunningCall {
   readonly call: WorkerCall;
   readonly abort: AbortController;
-  readonly backstop: ReturnType<typeof setTimeout>;
+  readonly cancelBackstop: () => void;
   tab?: LinkedTab;
 }
 
-const runningCalls = new Map<string, RunningCall>();
+export class RunningCalls {
+  readonly #options: RunningCallsOptions;
+  readonly #calls = new Map<string, RunningCall>();
 
-export function callsInFlight(): number {
-  return runningCalls.size;
-}
+  constructor(options: RunningCallsOptions) {
+    this.#options = options;
+  }
 
-/** What each call is doing, for `any status`. */
-export function callStates(): BrowserCallState[] {
-  return [...runningCalls.values()].map(({ call, tab }) => ({
-    id: call.id,
-    page: call.page,
-    ...(call.type === 'call' ? { method: call.method } : {}),
-    phase: tab ? 'running' : 'opening-tab',
-  }));
-}
+  get size(): number {
+    return this.#calls.size;
+  }
 
-/** `weight`: about how much text the call took in its frame, so that its port message is sized right. */
-export async function startCall(call: WorkerCall, weight = 0): Promise<void> {
-  if (runningCalls.has(call.id)) return;
-  const running: RunningCall = {
-    call,
-    abort: new AbortController(),
-    backstop: setTimeout(() => finish(call.id, {
-      error: errorShape('TIMEOUT', `${describe(call)} did not answer within ${call.timeout} ms.`),
-    }), call.timeout + DEADLINE_BACKSTOP_MS),
-  };
-  runningCalls.set(call.id, running);
-  let tab: LinkedTab;
-  try {
-    const found = tabForPage(call.page, running.abort.signal);
-    tab = found instanceof Promise ? await found : found;
-    if (runningCalls.get(call.id) !== running) return; // cancelled while the tab opened
+  /** What each call is doing, for `any status`. */
+  states(): BrowserCallState[] {
+    return [...this.#calls.values()].map(({ call, tab }) => ({
+      id: call.id,
+      page: call.page,
+      ...(call.type === 'call' ? { method: call.method } : {}),
+      phase: tab ? 'running' : 'opening-tab',
+    }));
+  }
+
+  /** `weight`: about how much text the call took in its frame, so that its port message is sized right. */
+  async start(call: WorkerCall, weight = 0): Promise<void> {
+    if (this.#calls.has(call.id)) return;
+    const running: RunningCall = {
+      call,
+      abort: new AbortController(),
+      cancelBackstop: this.#options.clock.setTimeout(() => {
+        running.tab?.send({ type: 'cancel', id: call.id, reason: 'TIMEOUT' });
+        this.#finish(call.id, { error: errorShape('TIMEOUT', `${describe(call)} did not answer within ${call.timeout} ms.`) });
+      }, call.timeout + DEADLINE_BACKSTOP_MS),
+    };
+    this.#calls.set(call.id, running);
+    let tab: LinkedTab;
+    try {
+      const found = this.#options.tabForPage(call.page, running.abort.signal);
+      tab = found instanceof Promise ? await found : found;
+    } catch (error) {
+      return this.#finish(call.id, { error: toErrorShape(error, call) });
+    }
+    if (this.#calls.get(call.id) !== running) return; // ended while its tab opened
     running.tab = tab;
-    tab.lastUsed = Date.now();
+    tab.lastUsed = this.#options.clock.now();
     tab.callIds.add(call.id);
-  } catch (error) {
-    return finish(call.id, { error: toErrorShape(error, call) });
+    tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id }, weight);
   }
-  tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id }, weight);
-}
 
-/** Chrome refused the port message carrying these calls: a port that just closed, or over 64 MiB. */
-export function onSendFailed(tab: LinkedTab, messages: BackgroundToContent[], problem: string): void {
-  for (const { id } of messages) {
-    const call = runningCalls.get(id)?.call;
-    if (!call || runningCalls.get(id)?.tab !== tab) continue;
-    finish(id, { error: /disconnected/i.test(problem)
-      ? errorShape('TAB_CLOSED', `The tab for ${call.page} went away as the call was sent to it; call again.`)
-      : errorShape('TOO_LARGE', `Chrome could not hand ${describe(call)} to the tab (${problem}); send smaller params.`) });
+  /** The browser refused the port message carrying these calls: a port that just closed, or over 64 MiB. */
+  sendFailed(tab: LinkedTab, messages: BackgroundToContent[], problem: string): void {
+    for (const { id } of messages) {
+      const running = this.#calls.get(id);
+      if (!running || running.tab !== tab) continue;
+      this.#finish(id, { error: /disconnected/i.test(problem)
+        ? errorShape('TAB_CLOSED', `The tab for ${running.call.page} went away as the call was sent to it; call again.`)
+        : errorShape('TOO_LARGE', `The browser could not hand ${describe(running.call)} to the tab (${problem}); send smaller params.`) });
+    }
   }
-}
 
-/** The page answered. Only the tab that holds the call may answer it. */
-export function onPageResult(tab: LinkedTab, result: PageResult): void {
-  if (runningCalls.get(result.id)?.tab !== tab) return;
-  finish(result.id, result.error ? { error: result.error } : { json: result.json ?? 'null' });
-}
-
-/** The server gave up on the call (timeout or its caller cancelled): tell the page, answer once. */
-export function cancelCall(id: string, reason: 'TIMEOUT' | 'CANCELLED'): void {
-  const running = runningCalls.get(id);
-  if (!running) return;
-  running.tab?.send({ type: 'cancel', id, reason });
-  finish(id, { error: errorShape(reason, `The server ${reason === 'TIMEOUT' ? 'timed out' : 'cancelled'} the call.`) });
-}
-
-export function onTabGone(tab: LinkedTab, reason: 'closed' | 'navigated'): void {
-  for (const id of [...tab.callIds]) {
-    const call = runningCalls.get(id)?.call;
-    if (!call) continue;
-    finish(id, {
-      error: errorShape('TAB_CLOSED', reason === 'closed'
-        ? `The tab running ${describe(call)} was closed before the method answered.`
-        : `The tab running ${describe(call)} navigated away or reloaded before the method answered.`),
-    });
+  /**
+   * The page answered. Only the tab that holds the call may answer it. `json` was checked in the
+   * content script (the isolated world, which page scripts cannot reach) to be one well-formed
+   * JSON value within the size limit, so it can be spliced into the frame as it is.
+   */
+  pageResult(tab: LinkedTab, result: PageResult): void {
+    if (this.#calls.get(result.id)?.tab !== tab) return;
+    this.#finish(result.id, result.error ? { error: result.error } : { json: result.json ?? 'null' });
   }
-}
 
-function finish(id: string, outcome: { json: string } | { error: ErrorShape }): void {
-  const running = runningCalls.get(id);
-  if (!running) return;
-  runningCalls.delete(id);
-  clearTimeout(running.backstop);
-  running.abort.abort();
-  running.tab?.callIds.delete(id);
-  // The page already produced JSON text: splice it in rather than parse and re-encode it.
-  send('json' in outcome
-    ? `{"v":${PROTOCOL_VERSION},"type":"result","id":${JSON.stringify(id)},"result":${outcome.json}}`
-    : JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, error: outcome.error }));
+  /** The server gave up on the call (timeout or its caller cancelled): tell the page, answer once. */
+  cancel(id: string, reason: 'TIMEOUT' | 'CANCELLED'): void {
+    const running = this.#calls.get(id);
+    if (!running) return;
+    running.tab?.send({ type: 'cancel', id, reason });
+    this.#finish(id, { error: errorShape(reason, `The server ${reason === 'TIMEOUT' ? 'timed out' : 'cancelled'} the call.`) });
+  }
+
+  tabGone(tab: LinkedTab, reason: 'closed' | 'navigated'): void {
+    for (const id of [...tab.callIds]) {
+      const call = this.#calls.get(id)?.call;
+      if (!call) continue;
+      this.#finish(id, {
+        error: errorShape('TAB_CLOSED', reason === 'closed'
+          ? `The tab running ${describe(call)} was closed before the method answered.`
+          : `The tab running ${describe(call)} navigated away or reloaded before the method answered.`),
+      });
+    }
+  }
+
+  #finish(id: string, outcome: { json: string } | { error: ErrorShape }): void {
+    const running = this.#calls.get(id);
+    if (!running) return;
+    this.#calls.delete(id);
+    running.cancelBackstop();
+    running.abort.abort();
+    running.tab?.callIds.delete(id);
+    // The page produced JSON text, checked on its way here: splice it in rather than parse and re-encode it.
+    this.#options.toServer('json' in outcome
+      ? `{"v":${PROTOCOL_VERSION},"type":"result","id":${JSON.stringify(id)},"result":${outcome.json}}`
+      : JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, error: outcome.error }));
+  }
 }
 
 function describe(call: WorkerCall): string {

@@ -3,130 +3,144 @@
  * install, browser start, the backstop alarm, a closed socket) calls `ensureConnected()`,
  * which does nothing while an attempt is under way or a socket is open: never a second socket.
  *
- * An attempt first asks `GET /health` with fetch, and opens the WebSocket only once the server
- * answers. Chromium throttles WebSockets per renderer process after failed handshakes (up to
- * 1–5 s before each new one is even tried), so knocking with WebSockets while the server is
- * down would make the reconnect slow exactly when it matters; fetch is not throttled.
+ * An attempt first asks `GET /health` (`probe`, with fetch), and opens the WebSocket only once
+ * the server answers. Chromium throttles WebSockets per renderer process after failed handshakes
+ * (up to 1–5 s before each new one is even tried), so knocking with WebSockets while the server
+ * is down would make the reconnect slow exactly when it matters; fetch is not throttled.
  *
  * MV3 stops a service worker about 30 s after its last event, and takes its timers with it.
  * Two things keep it alive (both measured, see docs/lifecycle.md):
  *   - connected: an application message every 20 s (WebSocket ping frames do not count);
- *   - disconnected: the fixed 1 s retry makes an extension API call each time.
+ *   - disconnected: the fixed 1 s retry makes an extension API call each time (`keepAwake`).
  */
 import { createBatcher, frameOf, parseFrame, textLength } from '../../protocol/batching.js';
 import { PROTOCOL_VERSION, ServerToExtension } from '../../protocol/messages.js';
-import { SERVER_PORT } from '../settings.js';
+import { SOCKET_CONNECTING, SOCKET_OPEN, type Clock, type ServerAccess, type SocketLike } from './outside-world.js';
 
-const RETRY_INTERVAL_MS = 1_000; // the user's decision: fixed, no backoff
-const KEEP_ALIVE_INTERVAL_MS = 20_000;
-const PROBE_TIMEOUT_MS = 2_000;
+export const RETRY_INTERVAL_MS = 1_000; // the user's decision: fixed, no backoff
+export const KEEP_ALIVE_INTERVAL_MS = 20_000;
 /** A socket opened before the server listens can stay CONNECTING with no close event. */
-const CONNECT_TIMEOUT_MS = 3_000;
-/** Results kept while disconnected, for the server to receive after a reconnect. */
-const OUTBOX_LIMIT = 1_000;
-
-const SERVER = `127.0.0.1:${SERVER_PORT}`;
-export const WORKER_ID = crypto.randomUUID();
+export const CONNECT_TIMEOUT_MS = 3_000;
+/** Messages kept while disconnected, for the server to receive after a reconnect; the oldest go first. */
+export const OUTBOX_LIMIT = 1_000;
 
 /**
  * `weight`: about how much text the message took in its frame (the frame's length over its
  * messages), so that what it leads to is batched by size too.
  */
-type MessageHandler = (message: ServerToExtension, weight: number) => void;
+export type ServerMessageHandler = (message: ServerToExtension, weight: number) => void;
 
-/** Whether an attempt is under way: true from the probe until its socket closes. */
-let attempting = false;
-let socket: WebSocket | undefined;
-let retryTimer: ReturnType<typeof setTimeout> | undefined;
-let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
-let onServerMessage: MessageHandler = () => {};
-/** Messages that wait for an open socket; `send` on a CONNECTING socket throws and loses them. */
-const outbox: string[] = [];
-
-export function onMessageFromServer(handler: MessageHandler): void {
-  onServerMessage = handler;
+export interface ConnectionOptions {
+  server: ServerAccess;
+  clock: Clock;
+  /** Fresh per service-worker life: the server keeps a worker's calls across its reconnects. */
+  workerId: string;
+  onMessage: ServerMessageHandler;
+  log?: (line: string) => void;
 }
 
-export function ensureConnected(): void {
-  if (attempting) return;
-  attempting = true;
-  clearTimeout(retryTimer);
-  retryTimer = undefined;
-  fetch(`http://${SERVER}/health`, { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(
-    () => openSocket(),
-    () => endAttempt(),
-  );
-}
+export class ServerConnection {
+  readonly #options: ConnectionOptions;
+  /** Whether an attempt is under way: true from the probe until its socket closes. */
+  #attempting = false;
+  #socket: SocketLike | undefined;
+  #cancelRetry: (() => void) | undefined;
+  #cancelKeepAlive: (() => void) | undefined;
+  /** Messages that wait for an open socket; `send` on a CONNECTING socket throws and loses them. */
+  readonly #outbox: string[] = [];
+  /**
+   * Sends as soon as this turn of the worker's work is done — messages of the same turn in one
+   * frame — if the socket is open; otherwise as soon as it is (after the next hello).
+   */
+  readonly send: (text: string) => void;
 
-/**
- * Sends as soon as this turn of the worker's work is done — messages of the same turn in one
- * frame — if the socket is open; otherwise as soon as it is (after the next hello).
- */
-export const send: (text: string) => void = createBatcher<string>((texts) => {
-  if (socket?.readyState === WebSocket.OPEN) return socket.send(frameOf(texts));
-  outbox.push(...texts);
-  if (outbox.length > OUTBOX_LIMIT) outbox.splice(0, outbox.length - OUTBOX_LIMIT);
-  ensureConnected();
-}, queueMicrotask, textLength);
-
-function openSocket(): void {
-  let opened: WebSocket;
-  try {
-    opened = new WebSocket(`ws://${SERVER}/ws`);
-  } catch {
-    return endAttempt();
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.send = createBatcher<string>((texts) => {
+      if (this.#socket?.readyState === SOCKET_OPEN) return this.#socket.send(frameOf(texts));
+      this.#outbox.push(...texts);
+      if (this.#outbox.length > OUTBOX_LIMIT) this.#outbox.splice(0, this.#outbox.length - OUTBOX_LIMIT);
+      this.ensureConnected();
+    }, queueMicrotask, textLength);
   }
-  socket = opened;
-  const connectTimer = setTimeout(() => opened.readyState === WebSocket.CONNECTING && close(), CONNECT_TIMEOUT_MS);
-  const close = () => {
-    if (socket !== opened) return;
-    clearTimeout(connectTimer);
-    clearInterval(keepAliveTimer);
-    socket = undefined;
-    opened.onopen = opened.onmessage = opened.onclose = opened.onerror = null;
-    if (opened.readyState === WebSocket.CONNECTING || opened.readyState === WebSocket.OPEN) opened.close();
-    endAttempt();
-  };
-  opened.onopen = () => {
-    clearTimeout(connectTimer);
-    opened.send(JSON.stringify({
-      v: PROTOCOL_VERSION,
-      type: 'hello',
-      id: crypto.randomUUID(),
-      workerId: WORKER_ID,
-      extensionVersion: chrome.runtime.getManifest().version,
-      userAgent: navigator.userAgent,
-    }));
-    for (const text of outbox.splice(0)) send(text); // batched again, by count and size
-    keepAliveTimer = setInterval(() => send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'ping', id: crypto.randomUUID() })), KEEP_ALIVE_INTERVAL_MS);
-  };
-  opened.onmessage = (event) => {
-    if (typeof event.data !== 'string') return;
+
+  get connected(): boolean {
+    return this.#socket?.readyState === SOCKET_OPEN;
+  }
+
+  ensureConnected(): void {
+    if (this.#attempting) return;
+    this.#attempting = true;
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+    this.#options.server.probe().then(() => this.#openSocket(), () => this.#endAttempt());
+  }
+
+  #openSocket(): void {
+    let opened: SocketLike;
+    try {
+      opened = this.#options.server.openSocket();
+    } catch {
+      return this.#endAttempt();
+    }
+    const { clock } = this.#options;
+    this.#socket = opened;
+    const cancelConnectTimer = clock.setTimeout(() => {
+      if (opened.readyState === SOCKET_CONNECTING) close();
+    }, CONNECT_TIMEOUT_MS);
+    const close = () => {
+      if (this.#socket !== opened) return;
+      cancelConnectTimer();
+      this.#cancelKeepAlive?.();
+      this.#socket = undefined;
+      opened.onopen = opened.onmessage = opened.onclose = opened.onerror = null;
+      if (opened.readyState <= SOCKET_OPEN) opened.close();
+      this.#endAttempt();
+    };
+    opened.onopen = () => {
+      cancelConnectTimer();
+      opened.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', id: crypto.randomUUID(), workerId: this.#options.workerId, ...this.#options.server.describe() }));
+      for (const text of this.#outbox.splice(0)) this.send(text); // batched again, by count and size
+      this.#keepAlive(opened);
+    };
+    opened.onmessage = (event) => this.#receive(event.data);
+    opened.onclose = close;
+    opened.onerror = close;
+  }
+
+  #keepAlive(socket: SocketLike): void {
+    this.#cancelKeepAlive = this.#options.clock.setTimeout(() => {
+      if (this.#socket !== socket) return;
+      this.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'ping', id: crypto.randomUUID() }));
+      this.#keepAlive(socket);
+    }, KEEP_ALIVE_INTERVAL_MS);
+  }
+
+  #receive(data: unknown): void {
+    const log = this.#options.log ?? (() => {});
+    if (typeof data !== 'string') return log('any: ignored a binary frame from the server');
     let frame: unknown;
     try {
-      frame = JSON.parse(event.data);
+      frame = JSON.parse(data);
     } catch {
-      return console.warn('any: ignored a frame from the server that is not JSON');
+      return log('any: ignored a frame from the server that is not JSON');
     }
     const messages = parseFrame(ServerToExtension, frame);
-    const weight = event.data.length / messages.length;
+    const weight = data.length / messages.length;
     for (const parsed of messages) {
-      if (parsed.ok) onServerMessage(parsed.value, weight);
-      else console.warn(`any: ignored an invalid message from the server: ${parsed.problem}`);
+      if (parsed.ok) this.#options.onMessage(parsed.value, weight);
+      else log(`any: ignored an invalid message from the server: ${parsed.problem}`);
     }
-  };
-  opened.onclose = close;
-  opened.onerror = close;
-}
+  }
 
-/** The attempt failed or its socket closed: try again in a second, for as long as it takes. */
-function endAttempt(): void {
-  attempting = false;
-  if (retryTimer !== undefined) return;
-  retryTimer = setTimeout(() => {
-    retryTimer = undefined;
-    // Any extension API call counts as activity and keeps the worker alive while it retries.
-    chrome.runtime.getPlatformInfo().catch(() => {});
-    ensureConnected();
-  }, RETRY_INTERVAL_MS);
+  /** The attempt failed or its socket closed: try again in a second, for as long as it takes. */
+  #endAttempt(): void {
+    this.#attempting = false;
+    if (this.#cancelRetry) return;
+    this.#cancelRetry = this.#options.clock.setTimeout(() => {
+      this.#cancelRetry = undefined;
+      this.#options.server.keepAwake();
+      this.ensureConnected();
+    }, RETRY_INTERVAL_MS);
+  }
 }

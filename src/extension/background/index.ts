@@ -1,33 +1,88 @@
 /**
- * The service worker's entry point. MV3 only delivers events to listeners registered during
- * the worker's first turn, so everything is wired here, synchronously, at the top level.
+ * The service worker's entry point, and the only module of the background that touches
+ * `chrome.*`, `fetch` and `WebSocket`: it implements the worker's outside world with them and
+ * feeds the browser's events to the worker's core (worker.ts). MV3 only delivers events to
+ * listeners registered during the worker's first turn, so everything is wired here,
+ * synchronously, at the top level.
  */
-import { PROTOCOL_VERSION } from '../../protocol/messages.js';
-import { callsInFlight, callStates, cancelCall, onPageResult, onSendFailed, onTabGone, startCall } from './calls.js';
-import { ensureConnected, onMessageFromServer, send } from './connection.js';
-import { linkedTabStates, startLinkedTabs } from './linked-tabs.js';
+import { BRIDGE_HELLO_EVENT, CONTENT_PORT_NAME, LATE_METHOD_GRACE_MS, MAX_RESULT_CHARS } from '../../protocol/constants.js';
+import { runPageBridge } from '../main/bridge.js';
+import { SERVER_PORT } from '../settings.js';
+import type { BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
+import { createBackgroundWorker } from './worker.js';
 
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
 const RECONNECT_ALARM = 'any-reconnect';
+const PROBE_TIMEOUT_MS = 2_000;
+const SERVER = `127.0.0.1:${SERVER_PORT}`;
 
-onMessageFromServer((message, weight) => {
-  if (message.type === 'call' || message.type === 'list') void startCall(message, weight);
-  else if (message.type === 'cancel') cancelCall(message.id, message.reason);
-  else if (message.type === 'inspect') {
-    send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: callsInFlight(), calls: callStates(), tabs: linkedTabStates() }));
-  }
-  // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
+const clock: Clock = {
+  now: () => Date.now(),
+  setTimeout(run, ms) {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+const server: ServerAccess = {
+  probe: async () => {
+    await fetch(`http://${SERVER}/health`, { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  },
+  openSocket: () => new WebSocket(`ws://${SERVER}/ws`) as SocketLike,
+  keepAwake: () => void chrome.runtime.getPlatformInfo().catch(() => {}),
+  describe: () => ({ extensionVersion: chrome.runtime.getManifest().version, userAgent: navigator.userAgent }),
+};
+
+const tabs: BrowserTabs = {
+  query: async (pattern) => (await chrome.tabs.query({ url: pattern }))
+    .filter((tab) => tab.id !== undefined)
+    .map((tab) => ({ id: tab.id!, url: tab.url, active: tab.active, discarded: tab.discarded })),
+  create: async (url) => (await chrome.tabs.create({ url, active: false })).id,
+  remove: (tabId) => chrome.tabs.remove(tabId),
+  exists: (tabId) => chrome.tabs.get(tabId).then(() => true, () => false),
+  /**
+   * The worker picks the channel and hands it to each world directly, so no hello is broadcast
+   * for the page's own listeners to answer: first to the content script's world (which page
+   * scripts cannot see; content.js takes it from there), then to the bridge as its argument.
+   */
+  async injectScripts(tabId, channel) {
+    await chrome.scripting.executeScript({ target: { tabId }, func: presetChannelForContentScript, args: [channel] });
+    await chrome.scripting.executeScript({ target: { tabId }, files: ['content.js'] });
+    await chrome.scripting.executeScript({
+      target: { tabId },
+      world: 'MAIN',
+      func: runPageBridge,
+      args: [{ helloEvent: BRIDGE_HELLO_EVENT, presetChannel: channel, lateMethodGraceMs: LATE_METHOD_GRACE_MS, maxResultChars: MAX_RESULT_CHARS }],
+    });
+  },
+};
+
+/** Runs in the content script's world; self-contained, as `executeScript({ func })` requires. */
+function presetChannelForContentScript(channel: string): void {
+  (globalThis as Record<symbol, unknown>)[Symbol.for('any.presetChannel')] = channel;
+}
+
+const worker = createBackgroundWorker({ server, tabs, clock, log: (line) => console.warn(line) });
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== CONTENT_PORT_NAME) return;
+  const handlers = worker.contentConnected(
+    { post: (message) => port.postMessage(message), disconnect: () => port.disconnect() },
+    { tabId: port.sender?.tab?.id, frameId: port.sender?.frameId, documentLifecycle: port.sender?.documentLifecycle },
+  );
+  if (!handlers) return;
+  port.onMessage.addListener((message: unknown) => handlers.received(message));
+  port.onDisconnect.addListener(() => handlers.disconnected());
 });
-
-startLinkedTabs({ onResult: onPageResult, onTabGone, onSendFailed });
-
+chrome.tabs.onUpdated.addListener((tabId, change) => worker.tabUpdated(tabId, change));
+chrome.tabs.onRemoved.addListener((tabId) => worker.tabRemoved(tabId));
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === RECONNECT_ALARM) ensureConnected();
+  if (alarm.name === RECONNECT_ALARM) worker.ensureConnected();
 });
-chrome.runtime.onStartup.addListener(ensureConnected);
-chrome.runtime.onInstalled.addListener(ensureConnected);
+chrome.runtime.onStartup.addListener(() => worker.ensureConnected());
+chrome.runtime.onInstalled.addListener(() => worker.ensureConnected());
 
 void chrome.alarms.get(RECONNECT_ALARM).then((alarm) => {
   if (!alarm) void chrome.alarms.create(RECONNECT_ALARM, { periodInMinutes: 0.5 });
 });
-ensureConnected();
+worker.ensureConnected();

@@ -4,125 +4,131 @@
  * content script yet (it was open before the extension was installed, enabled or updated), into
  * which the scripts are injected; else a new background tab at the page.
  */
-import { BRIDGE_HELLO_EVENT, CallFailure, LATE_METHOD_GRACE_MS, MAX_RESULT_CHARS } from '../../protocol/index.js';
-import { runPageBridge } from '../main/bridge.js';
-import { linkedTab, linkedTabFor, rememberOpenedFor, whenLinked, type LinkedTab } from './linked-tabs.js';
+import { CallFailure } from '../../protocol/index.js';
+import type { LinkedTab, LinkedTabs } from './linked-tabs.js';
+import type { BrowserTabs, Clock, TabChange } from './outside-world.js';
 import { matchPage, NO_MATCH, pageKey, queryPatternFor } from './tab-matching.js';
 
 /** How long a loaded tab may stay without a ready content script before the call fails. */
-const READY_AFTER_LOAD_MS = 1_000;
+export const READY_AFTER_LOAD_MS = 1_000;
 /** A page that has not even started (no content script) after this long is given up on. */
-const OPEN_TIMEOUT_MS = 60_000;
+export const OPEN_TIMEOUT_MS = 60_000;
 /** Injecting into an already loaded tab takes milliseconds; past this, try elsewhere. */
-const INJECT_TIMEOUT_MS = 5_000;
+export const INJECT_TIMEOUT_MS = 5_000;
 
-/** Tabs being opened, by page: concurrent calls for one page share one new tab. */
-const openingTabs = new Map<string, Promise<LinkedTab>>();
+type TabListener = { updated(tabId: number, change: TabChange): void; removed(tabId: number): void };
 
-/** The tab for `page`: at once when one is linked (so calls of one turn leave together), else a promise. */
-export function tabForPage(page: string, signal: AbortSignal): LinkedTab | Promise<LinkedTab> {
-  const linked = linkedTabFor(page);
-  if (linked) return linked;
-  const key = pageKey(page);
-  let opening = openingTabs.get(key);
-  if (!opening) {
-    opening = findOrOpenTab(page).finally(() => openingTabs.delete(key));
-    openingTabs.set(key, opening);
+export class TabOpener {
+  readonly #linkedTabs: LinkedTabs;
+  readonly #browserTabs: BrowserTabs;
+  readonly #clock: Clock;
+  /** Tabs being opened, by page: concurrent calls for one page share one new tab. */
+  readonly #openingTabs = new Map<string, Promise<LinkedTab>>();
+  /** Waits for a link, each told of every tab update and removal until it ends. */
+  readonly #tabListeners = new Set<TabListener>();
+
+  constructor(linkedTabs: LinkedTabs, browserTabs: BrowserTabs, clock: Clock) {
+    this.#linkedTabs = linkedTabs;
+    this.#browserTabs = browserTabs;
+    this.#clock = clock;
   }
-  return abortable(opening, signal);
-}
 
-async function findOrOpenTab(page: string): Promise<LinkedTab> {
-  const openTabs = await chrome.tabs.query({ url: queryPatternFor(page) });
-  const candidates = openTabs
-    .filter((tab) => tab.id !== undefined && !tab.discarded && matchPage(page, tab.url) !== NO_MATCH)
-    .sort((a, b) => matchPage(page, b.url) - matchPage(page, a.url) || Number(b.active) - Number(a.active));
-  for (const tab of candidates) {
-    const already = linkedTab(tab.id!);
-    if (already) return already;
-    const giveUp = new AbortController();
+  tabUpdated(tabId: number, change: TabChange): void {
+    for (const listener of [...this.#tabListeners]) listener.updated(tabId, change);
+  }
+
+  tabRemoved(tabId: number): void {
+    for (const listener of [...this.#tabListeners]) listener.removed(tabId);
+  }
+
+  /** The tab for `page`: at once when one is linked (so calls of one turn leave together), else a promise. */
+  tabForPage(page: string, signal: AbortSignal): LinkedTab | Promise<LinkedTab> {
+    const linked = this.#linkedTabs.bestFor(page);
+    if (linked) return linked;
+    const key = pageKey(page);
+    let opening = this.#openingTabs.get(key);
+    if (!opening) {
+      opening = this.#findOrOpenTab(page).finally(() => this.#openingTabs.delete(key));
+      this.#openingTabs.set(key, opening);
+    }
+    return abortable(opening, signal);
+  }
+
+  async #findOrOpenTab(page: string): Promise<LinkedTab> {
+    const openTabs = await this.#browserTabs.query(queryPatternFor(page));
+    const candidates = openTabs
+      .filter((tab) => !tab.discarded && matchPage(page, tab.url) !== NO_MATCH)
+      .sort((a, b) => matchPage(page, b.url) - matchPage(page, a.url) || Number(b.active) - Number(a.active));
+    for (const tab of candidates) {
+      const already = this.#linkedTabs.get(tab.id);
+      if (already) return already;
+      const giveUp = new AbortController();
+      try {
+        const linked = this.#waitForLink(tab.id, page, giveUp.signal, INJECT_TIMEOUT_MS);
+        linked.catch(() => {}); // when the injection fails, its failure is the one that counts
+        await this.#browserTabs.injectScripts(tab.id, randomChannel());
+        return await linked;
+      } catch {
+        // The browser refused to script this tab, or it is mid-navigation: try the next, then a new tab.
+        giveUp.abort();
+      }
+    }
+
+    const tabId = await this.#browserTabs.create(page);
+    if (tabId === undefined) throw CallFailure.of('TAB_FAILED', `The browser did not open a tab for ${page}.`);
+    this.#linkedTabs.rememberOpenedFor(tabId, page);
     try {
-      const linked = waitForLink(tab.id!, page, giveUp.signal, INJECT_TIMEOUT_MS);
-      await injectContentScripts(tab.id!);
-      return await linked;
-    } catch {
-      // Chrome refused to script this tab, or it is mid-navigation: try the next, then a new tab.
-      giveUp.abort();
+      return await this.#waitForLink(tabId, page, new AbortController().signal, OPEN_TIMEOUT_MS);
+    } catch (error) {
+      // A tab we opened that cannot serve the call would only pile up: close it.
+      this.#browserTabs.remove(tabId).catch(() => {});
+      throw error;
     }
   }
 
-  const created = await chrome.tabs.create({ url: page, active: false });
-  const tabId = created.id;
-  if (tabId === undefined) throw CallFailure.of('TAB_FAILED', `Chrome did not open a tab for ${page}.`);
-  rememberOpenedFor(tabId, page);
-  try {
-    return await waitForLink(tabId, page, new AbortController().signal, OPEN_TIMEOUT_MS);
-  } catch (error) {
-    // A tab we opened that cannot serve the call would only pile up: close it.
-    chrome.tabs.remove(tabId).catch(() => {});
-    throw error;
+  /**
+   * Resolves when the tab's content script is linked. Fails when the tab closes, when it finishes
+   * loading without one (an error page, or a page the browser keeps extensions off), after
+   * `timeoutMs`, or when `giveUp` aborts; whatever it waits on is released in each case.
+   */
+  #waitForLink(tabId: number, page: string, giveUp: AbortSignal, timeoutMs: number): Promise<LinkedTab> {
+    return new Promise((resolve, reject) => {
+      const already = this.#linkedTabs.get(tabId);
+      if (already) return resolve(already);
+      let cancelLoadedTimer = () => {};
+      const finish = (outcome: () => void) => {
+        cancelLoadedTimer();
+        cancelOverallTimer();
+        stopWaiting();
+        this.#tabListeners.delete(listener);
+        giveUp.removeEventListener('abort', onGiveUp);
+        outcome();
+      };
+      const fail = (code: 'TAB_FAILED' | 'TAB_CLOSED', message: string) => finish(() => reject(CallFailure.of(code, message)));
+      const listener: TabListener = {
+        updated: (updatedId, change) => {
+          if (updatedId !== tabId || change.status !== 'complete') return;
+          cancelLoadedTimer();
+          cancelLoadedTimer = this.#clock.setTimeout(() => fail('TAB_FAILED',
+            `The tab for ${page} loaded, but the any content script did not start in it. The page may have failed ` +
+            'to load (is the site up?), or it is one the browser keeps extensions off (chrome://, the Web Store).'), READY_AFTER_LOAD_MS);
+        },
+        removed: (removedId) => {
+          if (removedId === tabId) fail('TAB_CLOSED', `The tab for ${page} was closed before its page was ready.`);
+        },
+      };
+      const onGiveUp = () => fail('TAB_FAILED', `Gave up waiting for the tab for ${page}.`);
+      const cancelOverallTimer = this.#clock.setTimeout(() => fail('TAB_FAILED', `The page ${page} did not start loading within ${timeoutMs} ms.`), timeoutMs);
+      this.#tabListeners.add(listener);
+      giveUp.addEventListener('abort', onGiveUp, { once: true });
+      const stopWaiting = this.#linkedTabs.whenLinked(tabId, (tab) => finish(() => resolve(tab)));
+    });
   }
 }
 
-/**
- * Injects the content script and the page bridge into a tab that is already running page
- * scripts. The worker picks their channel and hands it to each world directly, so no hello is
- * broadcast for the page's own listeners to answer.
- */
-async function injectContentScripts(tabId: number): Promise<void> {
-  const channel = [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  await chrome.scripting.executeScript({ target: { tabId }, func: presetChannelForContentScript, args: [channel] });
-  await chrome.scripting.executeScript({ target: { tabId }, files: ['content.js'] });
-  await chrome.scripting.executeScript({
-    target: { tabId },
-    world: 'MAIN',
-    func: runPageBridge,
-    args: [{ helloEvent: BRIDGE_HELLO_EVENT, presetChannel: channel, lateMethodGraceMs: LATE_METHOD_GRACE_MS, maxResultChars: MAX_RESULT_CHARS }],
-  });
-}
-
-/** Runs in the content script's world (page scripts cannot see it); content.js takes it from there. */
-function presetChannelForContentScript(channel: string): void {
-  (globalThis as Record<symbol, unknown>)[Symbol.for('any.presetChannel')] = channel;
-}
-
-/**
- * Resolves when the tab's content script is linked. Fails when the tab closes, when it finishes
- * loading without one (an error page, or a page Chrome keeps extensions off), after `timeoutMs`,
- * or when `giveUp` aborts; every listener it added is removed in each case.
- */
-function waitForLink(tabId: number, page: string, giveUp: AbortSignal, timeoutMs: number): Promise<LinkedTab> {
-  return new Promise((resolve, reject) => {
-    const already = linkedTab(tabId);
-    if (already) return resolve(already);
-    let loadedTimer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (outcome: () => void) => {
-      clearTimeout(loadedTimer);
-      clearTimeout(overallTimer);
-      stopWaiting();
-      chrome.tabs.onUpdated.removeListener(onUpdated);
-      chrome.tabs.onRemoved.removeListener(onRemoved);
-      giveUp.removeEventListener('abort', onGiveUp);
-      outcome();
-    };
-    const fail = (code: 'TAB_FAILED' | 'TAB_CLOSED', message: string) => finish(() => reject(CallFailure.of(code, message)));
-    const onUpdated = (updatedId: number, change: chrome.tabs.OnUpdatedInfo) => {
-      if (updatedId !== tabId || change.status !== 'complete') return;
-      clearTimeout(loadedTimer);
-      loadedTimer = setTimeout(() => fail('TAB_FAILED',
-        `The tab for ${page} loaded, but the any content script did not start in it. The page may have failed ` +
-        'to load (is the site up?), or it is one Chrome keeps extensions off (chrome://, the Web Store).'), READY_AFTER_LOAD_MS);
-    };
-    const onRemoved = (removedId: number) => {
-      if (removedId === tabId) fail('TAB_CLOSED', `The tab for ${page} was closed before its page was ready.`);
-    };
-    const onGiveUp = () => fail('TAB_FAILED', `Gave up waiting for the tab for ${page}.`);
-    const overallTimer = setTimeout(() => fail('TAB_FAILED', `The page ${page} did not start loading within ${timeoutMs} ms.`), timeoutMs);
-    chrome.tabs.onUpdated.addListener(onUpdated);
-    chrome.tabs.onRemoved.addListener(onRemoved);
-    giveUp.addEventListener('abort', onGiveUp, { once: true });
-    const stopWaiting = whenLinked(tabId, (tab) => finish(() => resolve(tab)));
-  });
+/** 32 hex digits: the page bridge accepts nothing else as a channel. */
+export function randomChannel(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

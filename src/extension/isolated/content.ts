@@ -1,18 +1,18 @@
 /**
  * The content script (ISOLATED world): relays calls from the background worker's port to the
- * page bridge and results back. It never runs page code and never navigates. It says `ready`
+ * page bridge and answers back, each answer checked first (page-answers.ts): this is the first
+ * place page scripts cannot reach. It never runs page code and never navigates. It says `ready`
  * only once the bridge channel is open, so the worker never sends a call the page can't get.
  */
 import {
   BackgroundToContent,
   CONTENT_PORT_NAME,
-  PageToContent,
-  parse,
   type ContentToBackground,
   type ContentToPage,
 } from '../../protocol/messages.js';
 import { createBatcher, parseFrame } from '../../protocol/batching.js';
 import { openBridgeChannel } from './bridge-channel.js';
+import { checkPageAnswer } from './page-answers.js';
 
 /** After the worker restarts (its ports all close), reconnect soon, which also wakes it. */
 const RECONNECT_DELAY_MS = 250;
@@ -39,8 +39,15 @@ if (!(worldGlobals[INSTANCE] as ContentScript | undefined)?.connect()) worldGlob
 function startContentScript(presetChannel: string | undefined): ContentScript {
   let port: chrome.runtime.Port | undefined;
   let bridgeOpen = false;
+  /** Calls handed to the page and not answered yet: the only ones the page may answer, once. */
+  const inFlight = new Set<string>();
 
-  const toPage = (message: ContentToPage) => bridge.send(message);
+  const toPage = (message: ContentToPage) => {
+    // A cancelled call is over for the worker: a late answer from the page is not wanted.
+    if (message.type === 'cancel') inFlight.delete(message.id);
+    else inFlight.add(message.id);
+    bridge.send(message);
+  };
   // Answers of the same turn (the page's methods often finish together) go in one port message,
   // a large one alone. If Chrome refuses one (over 64 MiB once encoded), its call gets an error.
   const toBackground = createBatcher<ContentToBackground>((messages) => {
@@ -64,9 +71,10 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
   };
 
   const fromPage = (message: unknown) => {
-    const parsed = parse(PageToContent, message);
-    if (parsed.ok) toBackground(parsed.value);
-    else console.warn(`any: ignored an invalid message from the page bridge: ${parsed.problem}`);
+    const answer = checkPageAnswer(message, inFlight);
+    if (!answer) return; // answers no call of ours: forged, late, or a second answer
+    inFlight.delete(answer.id);
+    toBackground(answer);
   };
 
   const connect = (): boolean => {

@@ -1,0 +1,70 @@
+/**
+ * The background worker's core, free of `chrome.*`: the connection to the server, the calls it
+ * runs, the tabs they run in. Its outside world is handed in (outside-world.ts), so that the same
+ * core runs in Chromium's service worker, in Firefox's event page, and in unit tests with fakes.
+ *
+ *   server ──ServerConnection──▶ RunningCalls ──TabOpener / LinkedTabs──▶ content scripts
+ */
+import { PROTOCOL_VERSION, type ServerToExtension } from '../../protocol/index.js';
+import { RunningCalls } from './calls.js';
+import { ServerConnection } from './connection.js';
+import { LinkedTabs } from './linked-tabs.js';
+import type { BrowserTabs, Clock, ContentPort, ContentPortHandlers, PortSender, ServerAccess, TabChange } from './outside-world.js';
+import { TabOpener } from './tab-opening.js';
+
+export interface WorkerWorld {
+  server: ServerAccess;
+  tabs: BrowserTabs;
+  clock: Clock;
+  log?: (line: string) => void;
+}
+
+/** What the entry module feeds the worker: the browser's events, and the triggers to connect. */
+export interface BackgroundWorker {
+  readonly workerId: string;
+  /** Connects unless connected or connecting: every trigger may call it, there is one socket. */
+  ensureConnected(): void;
+  contentConnected(port: ContentPort, sender: PortSender): ContentPortHandlers | undefined;
+  tabUpdated(tabId: number, change: TabChange): void;
+  tabRemoved(tabId: number): void;
+}
+
+export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
+  const workerId = crypto.randomUUID();
+  const log = world.log ?? (() => {});
+  const linkedTabs = new LinkedTabs({
+    onResult: (tab, result) => calls.pageResult(tab, result),
+    onTabGone: (tab, reason) => calls.tabGone(tab, reason),
+    onSendFailed: (tab, messages, problem) => calls.sendFailed(tab, messages, problem),
+  }, world.tabs, log);
+  const opener = new TabOpener(linkedTabs, world.tabs, world.clock);
+  const connection: ServerConnection = new ServerConnection({ server: world.server, clock: world.clock, workerId, onMessage, log });
+  const calls = new RunningCalls({
+    tabForPage: (page, signal) => opener.tabForPage(page, signal),
+    toServer: connection.send,
+    clock: world.clock,
+  });
+
+  function onMessage(message: ServerToExtension, weight: number): void {
+    if (message.type === 'call' || message.type === 'list') void calls.start(message, weight);
+    else if (message.type === 'cancel') calls.cancel(message.id, message.reason);
+    else if (message.type === 'inspect') {
+      connection.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: calls.size, calls: calls.states(), tabs: linkedTabs.states() }));
+    }
+    // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
+  }
+
+  return {
+    workerId,
+    ensureConnected: () => connection.ensureConnected(),
+    contentConnected: (port, sender) => linkedTabs.connect(port, sender),
+    tabUpdated(tabId, change) {
+      linkedTabs.tabUpdated(tabId, change);
+      opener.tabUpdated(tabId, change);
+    },
+    tabRemoved(tabId) {
+      linkedTabs.tabRemoved(tabId);
+      opener.tabRemoved(tabId);
+    },
+  };
+}

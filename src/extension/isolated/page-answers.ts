@@ -1,0 +1,44 @@
+/**
+ * The check every answer from the page passes before it leaves the page's renderer. The isolated
+ * world is the first place page scripts cannot touch: the bridge runs among them (in a tab that
+ * was open before the extension, after them), so whatever it sends may have been bent or forged
+ * by a script that patched `JSON`, `dispatchEvent` or a prototype. Here, then:
+ *
+ *   - only calls this content script handed to the page can be answered, each once;
+ *   - a result is one well-formed JSON value within MAX_RESULT_CHARS, and an error has the
+ *     protocol's shape, so the worker can splice the result's text into its frame unparsed;
+ *   - anything else becomes a structured error for that call alone: no other call, in this tab
+ *     or another, can be disturbed by what one page sends.
+ */
+import { MAX_RESULT_CHARS } from '../../protocol/constants.js';
+import { errorShape } from '../../protocol/errors.js';
+import { parse, PageToContent, type PageResult } from '../../protocol/messages.js';
+
+/**
+ * The answer to send on for `message`, or undefined when it answers no call in flight here
+ * (`inFlight`: the ids of the calls handed to the page and not yet answered).
+ */
+export function checkPageAnswer(message: unknown, inFlight: ReadonlySet<string>, maxResultChars = MAX_RESULT_CHARS): PageResult | undefined {
+  const id = typeof message === 'object' && message !== null && Object.hasOwn(message, 'id') ? (message as { id: unknown }).id : undefined;
+  if (typeof id !== 'string' || !inFlight.has(id)) return undefined;
+  const malformed = (problem: string): PageResult => ({
+    type: 'result',
+    id,
+    error: errorShape('BAD_RESULT', `The page's answer could not be used (${problem}). A script on the page may have ` +
+      'tampered with the any bridge (tabs open before the extension are the exposed ones): reload the tab and call again.'),
+  });
+  const parsed = parse(PageToContent, message);
+  if (!parsed.ok) return malformed(parsed.problem);
+  const answer = parsed.value;
+  if (answer.json === undefined) return answer;
+  if (answer.json.length > maxResultChars) {
+    return { type: 'result', id, error: errorShape('TOO_LARGE',
+      `The method returned ${answer.json.length} characters of JSON, more than the ${maxResultChars} any can carry. Return less, or split it over several calls.`) };
+  }
+  try {
+    JSON.parse(answer.json);
+  } catch (error) {
+    return malformed(`its result is not JSON: ${(error as Error).message}`);
+  }
+  return answer;
+}

@@ -1,0 +1,54 @@
+/**
+ * The content script's check of every answer from the page (src/extension/isolated/page-answers.ts):
+ * what a page script bent or forged is contained to the call it claims to answer.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkPageAnswer } from '../../src/extension/isolated/page-answers.js';
+
+const inFlight = new Set(['call-1']);
+
+describe('checkPageAnswer', () => {
+  test('passes a well-formed result and a well-formed error on as they came', () => {
+    assert.deepEqual(checkPageAnswer({ type: 'result', id: 'call-1', json: '{"a":[1,2]}' }, inFlight), { type: 'result', id: 'call-1', json: '{"a":[1,2]}' });
+    const error = { name: 'TypeError', message: 'x', code: 'METHOD_THREW', stack: 'at page' };
+    assert.deepEqual(checkPageAnswer({ type: 'result', id: 'call-1', error }, inFlight), { type: 'result', id: 'call-1', error });
+  });
+
+  test('drops answers to calls that are not in flight here, and messages without an id', () => {
+    assert.equal(checkPageAnswer({ type: 'result', id: 'call-2', json: '1' }, inFlight), undefined);
+    assert.equal(checkPageAnswer({ type: 'result', json: '1' }, inFlight), undefined);
+    assert.equal(checkPageAnswer('{"id":"call-1"}', inFlight), undefined);
+    assert.equal(checkPageAnswer(null, inFlight), undefined);
+    assert.equal(checkPageAnswer(Object.create({ id: 'call-1', type: 'result', json: '1' }), inFlight), undefined, 'an inherited id is not an id');
+  });
+
+  const malformed: [string, unknown, RegExp][] = [
+    ['result text that is not JSON', { type: 'result', id: 'call-1', json: '{"a":1}, "smuggled": {' }, /not JSON/],
+    ['two JSON values', { type: 'result', id: 'call-1', json: '1 2' }, /not JSON/],
+    ['empty result text', { type: 'result', id: 'call-1', json: '' }, /not JSON/],
+    ['a result and an error at once', { type: 'result', id: 'call-1', json: '1', error: { name: 'E', message: 'm', code: 'INTERNAL' } }, /exactly one/],
+    ['neither result nor error', { type: 'result', id: 'call-1' }, /exactly one/],
+    ['an error with an unknown code', { type: 'result', id: 'call-1', error: { name: 'E', message: 'm', code: 'PWNED' } }, /code/i],
+    ['an error without a message', { type: 'result', id: 'call-1', error: { name: 'E', code: 'INTERNAL' } }, /message/],
+    ['a result as a number', { type: 'result', id: 'call-1', json: 42 }, /json/i],
+    ['an unknown field', { type: 'result', id: 'call-1', json: '1', extra: true }, /unknown field "extra"/],
+    ['a wrong type', { type: 'ready', id: 'call-1', url: 'x' }, /.+/],
+  ];
+  for (const [what, message, problem] of malformed) {
+    test(`turns ${what} into a BAD_RESULT error for that call alone`, () => {
+      const answer = checkPageAnswer(message, inFlight);
+      assert.equal(answer?.id, 'call-1');
+      assert.equal(answer?.json, undefined);
+      assert.equal(answer?.error?.code, 'BAD_RESULT');
+      assert.match(answer!.error!.message, problem);
+      assert.match(answer!.error!.message, /reload the tab/);
+    });
+  }
+
+  test('a result over the size limit is TOO_LARGE', () => {
+    const answer = checkPageAnswer({ type: 'result', id: 'call-1', json: '"0123456789"' }, inFlight, 10);
+    assert.equal(answer?.error?.code, 'TOO_LARGE');
+    assert.match(answer!.error!.message, /12 characters of JSON, more than the 10/);
+  });
+});

@@ -1,0 +1,448 @@
+/**
+ * The background worker's core, driven without a browser: a fake server socket, fake tabs and
+ * content-script ports, and a clock that moves only when the test says. Each test is one
+ * behaviour users rely on; the end-to-end suite shows the same in real Chromium.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEADLINE_BACKSTOP_MS } from '../../src/extension/background/calls.js';
+import { CONNECT_TIMEOUT_MS, KEEP_ALIVE_INTERVAL_MS, OUTBOX_LIMIT, RETRY_INTERVAL_MS } from '../../src/extension/background/connection.js';
+import { OPEN_TIMEOUT_MS, READY_AFTER_LOAD_MS } from '../../src/extension/background/tab-opening.js';
+import { settle, startFakeWorker } from '../helpers/fake-worker-world.js';
+
+const PAGE = 'https://example.com/app';
+let nextId = 0;
+const aCall = (fields: Record<string, unknown> = {}) =>
+  ({ v: 1, type: 'call', id: `call-${++nextId}`, page: PAGE, method: 'echo', params: { a: 1 }, timeout: 5_000, ...fields });
+
+/** A worker connected to its server, with one tab already linked at PAGE. */
+async function connectedWorker() {
+  const world = startFakeWorker();
+  world.worker.ensureConnected();
+  await settle();
+  const tabId = world.tabs.userTab(PAGE);
+  const port = world.linkTab(tabId);
+  return { ...world, tabId, port };
+}
+
+describe('worker: the connection', () => {
+  test('probes the server, opens one socket and says hello with its worker id first', async () => {
+    const { worker, server } = startFakeWorker();
+    worker.ensureConnected();
+    worker.ensureConnected(); // every trigger may call it: still one attempt
+    await settle();
+    worker.ensureConnected();
+    await settle();
+    assert.equal(server.probes, 1);
+    assert.equal(server.sockets.length, 1);
+    const [hello] = server.socket.sent as Record<string, unknown>[];
+    assert.deepEqual({ ...hello, id: undefined }, { v: 1, type: 'hello', id: undefined, workerId: worker.workerId, extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1' });
+  });
+
+  test('retries every second, without backoff, and keeps the worker awake each time', async () => {
+    const { worker, server, clock } = startFakeWorker();
+    server.up = false;
+    worker.ensureConnected();
+    await settle();
+    assert.equal(server.probes, 1);
+    for (let second = 1; second <= 10; second++) {
+      await clock.advance(RETRY_INTERVAL_MS);
+      assert.equal(server.probes, 1 + second, `probe count after ${second} s`);
+    }
+    assert.equal(server.keptAwake, 10);
+    assert.equal(server.sockets.length, 0, 'no WebSocket is tried while the server does not answer');
+    server.up = true;
+    await clock.advance(RETRY_INTERVAL_MS);
+    assert.equal(server.sockets.length, 1);
+    assert.equal(server.socket.readyState, 1);
+  });
+
+  test('gives up on a socket that stays CONNECTING and tries again', async () => {
+    const { worker, server, clock } = startFakeWorker();
+    server.autoOpen = false;
+    worker.ensureConnected();
+    await settle();
+    const stuck = server.socket;
+    await clock.advance(CONNECT_TIMEOUT_MS);
+    assert.equal(stuck.readyState, 3, 'the stuck socket was closed');
+    server.autoOpen = true;
+    await clock.advance(RETRY_INTERVAL_MS);
+    assert.equal(server.sockets.length, 2);
+    assert.equal(server.socket.readyState, 1);
+  });
+
+  test('sends a message every 20 s while connected, so MV3 keeps the worker running', async () => {
+    const { worker, server, clock } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    await clock.advance(3 * KEEP_ALIVE_INTERVAL_MS);
+    assert.equal(server.socket.messages('ping').length, 3);
+  });
+
+  test('reconnects when the socket drops, and pings only on the live socket', async () => {
+    const { worker, server, clock } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    const first = server.socket;
+    first.drop();
+    await clock.advance(RETRY_INTERVAL_MS);
+    assert.equal(server.sockets.length, 2);
+    await clock.advance(KEEP_ALIVE_INTERVAL_MS);
+    assert.equal(first.messages('ping').length, 0);
+    assert.equal(server.socket.messages('ping').length, 1);
+  });
+
+  test('a result that finishes while disconnected is sent after the next hello', async () => {
+    const { server, clock, port } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    server.socket.drop();
+    server.up = false;
+    port.say({ type: 'result', id: call.id, json: '{"late":true}' });
+    await clock.advance(5 * RETRY_INTERVAL_MS);
+    server.up = true;
+    await clock.advance(RETRY_INTERVAL_MS);
+    const fresh = server.socket;
+    assert.equal(server.sockets.length, 2);
+    assert.deepEqual((fresh.sent as Record<string, unknown>[]).map((message) => message.type), ['hello', 'result']);
+    assert.deepEqual(fresh.messages('result')[0], { v: 1, type: 'result', id: call.id, result: { late: true } });
+  });
+
+  test('the outbox keeps the newest messages up to its limit', async () => {
+    const { server, clock, port } = await connectedWorker();
+    const calls = Array.from({ length: OUTBOX_LIMIT + 5 }, () => aCall());
+    for (let start = 0; start < calls.length; start += 500) server.socket.receive(calls.slice(start, start + 500));
+    await settle();
+    server.socket.drop();
+    server.up = false;
+    for (const call of calls) port.say({ type: 'result', id: call.id, json: '1' });
+    await settle();
+    server.up = true;
+    await clock.advance(RETRY_INTERVAL_MS);
+    const results = server.socket.messages('result');
+    assert.equal(results.length, OUTBOX_LIMIT);
+    assert.equal(results.at(-1)!.id, calls.at(-1)!.id);
+  });
+
+  test('ignores frames from the server that are not JSON or break the protocol, and names why', async () => {
+    const { server, logged, port } = await connectedWorker();
+    server.socket.receive('{not json');
+    server.socket.receive({ v: 1, type: 'call', id: 'x', page: 'javascript:alert(1)', method: 'm', params: {}, timeout: 10 });
+    await settle();
+    assert.equal(port.posted.length, 0);
+    assert.match(logged.join('\n'), /not JSON/);
+    assert.match(logged.join('\n'), /page must be an absolute http/);
+  });
+});
+
+describe('worker: calls', () => {
+  test('hands a call to its tab and splices the page\'s JSON into one result', async () => {
+    const { server, port } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    assert.deepEqual(port.messages('call'), [{ type: 'call', id: call.id, method: 'echo', params: { a: 1 } }]);
+    port.say({ type: 'result', id: call.id, json: '{"a":1,"text":"\\u2603"}' });
+    await settle();
+    assert.deepEqual(server.socket.messages('result'), [{ v: 1, type: 'result', id: call.id, result: { a: 1, text: '☃' } }]);
+  });
+
+  test('a call ends exactly once: a second answer, a late cancel and the deadline add nothing', async () => {
+    const { server, port, clock } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    port.say({ type: 'result', id: call.id, json: '1' });
+    port.say({ type: 'result', id: call.id, json: '2' });
+    server.socket.receive({ v: 1, type: 'cancel', id: call.id, reason: 'CANCELLED' });
+    await clock.advance(call.timeout + DEADLINE_BACKSTOP_MS + 1);
+    assert.deepEqual(server.socket.messages('result').map((message) => message.result), [1]);
+    assert.equal(port.messages('cancel').length, 0);
+    assert.equal(clock.pendingTimers, 1, 'only the keep-alive timer is left');
+  });
+
+  test('the server\'s cancel reaches the page and answers the call at once', async () => {
+    const { server, port } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    server.socket.receive({ v: 1, type: 'cancel', id: call.id, reason: 'TIMEOUT' });
+    await settle();
+    assert.deepEqual(port.messages('cancel'), [{ type: 'cancel', id: call.id, reason: 'TIMEOUT' }]);
+    const [result] = server.socket.messages('result');
+    assert.equal((result!.error as { code: string }).code, 'TIMEOUT');
+    port.say({ type: 'result', id: call.id, json: '"too late"' });
+    await settle();
+    assert.equal(server.socket.messages('result').length, 1);
+  });
+
+  test('the deadline backstop ends a call whose cancel was lost, and tells the page', async () => {
+    const { server, port, clock } = await connectedWorker();
+    const call = aCall({ timeout: 2_000 });
+    server.socket.receive(call);
+    await clock.advance(2_000 + DEADLINE_BACKSTOP_MS - 1);
+    assert.equal(server.socket.messages('result').length, 0);
+    await clock.advance(1);
+    const [result] = server.socket.messages('result');
+    assert.equal((result!.error as { code: string }).code, 'TIMEOUT');
+    assert.match((result!.error as { message: string }).message, /did not answer within 2000 ms/);
+    assert.deepEqual(port.messages('cancel'), [{ type: 'cancel', id: call.id, reason: 'TIMEOUT' }]);
+  });
+
+  test('only the tab that holds a call may answer it', async () => {
+    const { server, port, tabs, linkTab } = await connectedWorker();
+    const other = linkTab(tabs.userTab('https://other.example/'));
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    other.say({ type: 'result', id: call.id, json: '"forged"' });
+    await settle();
+    assert.equal(server.socket.messages('result').length, 0);
+    port.say({ type: 'result', id: call.id, json: '"real"' });
+    await settle();
+    assert.deepEqual(server.socket.messages('result').map((message) => message.result), ['real']);
+  });
+
+  test('a page error passes through as it came', async () => {
+    const { server, port } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    const error = { name: 'TypeError', message: 'x is not a function', code: 'METHOD_THREW', stack: 'TypeError: x\n    at page' };
+    port.say({ type: 'result', id: call.id, error });
+    await settle();
+    assert.deepEqual(server.socket.messages('result')[0]!.error, error);
+  });
+
+  test('a listing goes to the tab as a list message', async () => {
+    const { server, port } = await connectedWorker();
+    server.socket.receive({ v: 1, type: 'list', id: 'list-1', page: PAGE, timeout: 1_000 });
+    await settle();
+    assert.deepEqual(port.messages('list'), [{ type: 'list', id: 'list-1' }]);
+  });
+
+  test('calls that arrive together leave for the tab in one port message', async () => {
+    const { server, port } = await connectedWorker();
+    const posts: unknown[] = [];
+    const post = port.post.bind(port);
+    port.post = (message) => {
+      posts.push(message);
+      post(message);
+    };
+    server.socket.receive([aCall(), aCall(), aCall()]);
+    await settle();
+    assert.equal(posts.length, 1);
+    assert.equal((posts[0] as unknown[]).length, 3);
+  });
+
+  test('a port that refuses the call fails it as TAB_CLOSED', async () => {
+    const { server, port } = await connectedWorker();
+    port.refuseWith = 'Attempting to use a disconnected port object';
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'TAB_CLOSED');
+  });
+
+  test('a port that refuses a message for its size fails it as TOO_LARGE', async () => {
+    const { server, port } = await connectedWorker();
+    port.refuseWith = 'Message length exceeded maximum allowed length.';
+    server.socket.receive(aCall());
+    await settle();
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'TOO_LARGE');
+  });
+
+  test('reports its calls and tabs when the server inspects it', async () => {
+    const { server, tabId } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    server.socket.receive({ v: 1, type: 'inspect', id: 'inspect-1' });
+    await settle();
+    const [state] = server.socket.messages('state');
+    assert.deepEqual(state, {
+      v: 1, type: 'state', id: 'inspect-1', callsInFlight: 1,
+      calls: [{ id: call.id, page: PAGE, method: 'echo', phase: 'running' }],
+      tabs: [{ tabId, url: PAGE, callsInFlight: 1 }],
+    });
+  });
+});
+
+describe('worker: tabs', () => {
+  test('opens one background tab for concurrent calls to a page with none, and runs them there', async () => {
+    const { worker, server, tabs, linkTab } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    const calls = [aCall(), aCall(), aCall()];
+    server.socket.receive(calls);
+    await settle();
+    assert.deepEqual(tabs.created, [PAGE]);
+    const [tabId] = tabs.open.keys();
+    server.socket.receive({ v: 1, type: 'inspect', id: 'i' });
+    await settle();
+    assert.deepEqual((server.socket.messages('state')[0]!.calls as { phase: string }[]).map((call) => call.phase), ['opening-tab', 'opening-tab', 'opening-tab']);
+    const port = linkTab(tabId!);
+    await settle();
+    assert.deepEqual(port.messages('call').map((message) => message.id), calls.map((call) => call.id));
+  });
+
+  test('a call cancelled while its tab opens is answered once, and never reaches the tab', async () => {
+    const { worker, server, tabs, linkTab } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    server.socket.receive({ v: 1, type: 'cancel', id: call.id, reason: 'CANCELLED' });
+    await settle();
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'CANCELLED');
+    const port = linkTab([...tabs.open.keys()][0]!);
+    await settle();
+    assert.equal(port.posted.length, 0);
+    assert.equal(server.socket.messages('result').length, 1);
+    // The tab it opened serves the next call.
+    const next = aCall();
+    server.socket.receive(next);
+    await settle();
+    assert.deepEqual(port.messages('call').map((message) => message.id), [next.id]);
+    assert.equal(tabs.created.length, 1);
+  });
+
+  test('a tab opened for a page keeps serving it after the page redirects', async () => {
+    const { worker, server, tabs, linkTab } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    const page = 'https://example.com/go';
+    server.socket.receive(aCall({ page }));
+    await settle();
+    const [tabId] = tabs.open.keys();
+    const port = linkTab(tabId!, 'https://example.com/landed?from=go');
+    await settle();
+    const again = aCall({ page });
+    server.socket.receive(again);
+    await settle();
+    assert.deepEqual(port.messages('call').length, 2);
+    assert.equal(tabs.created.length, 1, 'no second tab for the redirected page');
+  });
+
+  test('a redirect to another origin does not keep the tab for the page', async () => {
+    const { worker, server, tabs, linkTab } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    const page = 'https://example.com/login';
+    server.socket.receive(aCall({ page }));
+    await settle();
+    linkTab([...tabs.open.keys()][0]!, 'https://accounts.example.org/sso');
+    await settle();
+    server.socket.receive(aCall({ page }));
+    await settle();
+    assert.equal(tabs.created.length, 2);
+  });
+
+  test('prefers the user\'s open tab, injecting the scripts on a channel of its own', async () => {
+    const { worker, server, tabs, linkTab } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    const tabId = tabs.userTab(`${PAGE}/c/123`);
+    let port: ReturnType<typeof linkTab> | undefined;
+    tabs.onInjected = (injectedId) => {
+      port = linkTab(injectedId);
+    };
+    server.socket.receive(aCall());
+    await settle();
+    assert.equal(tabs.injected.length, 1);
+    assert.equal(tabs.injected[0]!.tabId, tabId);
+    assert.match(tabs.injected[0]!.channel, /^[0-9a-f]{32}$/);
+    assert.equal(tabs.created.length, 0);
+    assert.equal(port!.messages('call').length, 1);
+  });
+
+  test('opens a new tab when the browser refuses to script the open one', async () => {
+    const { worker, server, tabs } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    tabs.userTab(PAGE);
+    tabs.refuseInjection = true;
+    server.socket.receive(aCall());
+    await settle();
+    assert.deepEqual(tabs.created, [PAGE]);
+  });
+
+  test('a tab that loads without the content script fails as TAB_FAILED and is closed', async () => {
+    const { worker, server, tabs, clock } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    server.socket.receive(aCall());
+    await settle();
+    const [tabId] = tabs.open.keys();
+    tabs.update(tabId!, { status: 'complete' });
+    await clock.advance(READY_AFTER_LOAD_MS);
+    const error = server.socket.messages('result')[0]!.error as { code: string; message: string };
+    assert.equal(error.code, 'TAB_FAILED');
+    assert.match(error.message, /did not start in it/);
+    assert.deepEqual(tabs.removed, [tabId]);
+  });
+
+  test('a page that never starts loading fails after the open timeout', async () => {
+    const { worker, server, clock } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    server.socket.receive(aCall({ timeout: 120_000 }));
+    await clock.advance(OPEN_TIMEOUT_MS);
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'TAB_FAILED');
+  });
+
+  test('a tab closed before its page was ready fails the call as TAB_CLOSED', async () => {
+    const { worker, server, tabs } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    server.socket.receive(aCall());
+    await settle();
+    tabs.close([...tabs.open.keys()][0]!);
+    await settle();
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'TAB_CLOSED');
+  });
+
+  test('a tab closed while its method runs fails the call as closed; a reload as navigated', async () => {
+    const { server, port, tabs, tabId, linkTab } = await connectedWorker();
+    const first = aCall();
+    server.socket.receive(first);
+    await settle();
+    linkTab(tabId); // a new document in the same tab said ready: the old one is gone
+    await settle();
+    assert.match((server.socket.messages('result')[0]!.error as { message: string }).message, /navigated away or reloaded/);
+
+    const { server: server2, port: port2, tabs: tabs2, tabId: tabId2 } = await connectedWorker();
+    const second = aCall();
+    server2.socket.receive(second);
+    await settle();
+    tabs2.close(tabId2);
+    port2.handlers!.disconnected();
+    await settle();
+    assert.match((server2.socket.messages('result')[0]!.error as { message: string }).message, /was closed before the method answered/);
+    void port;
+    void tabs;
+  });
+
+  test('takes only top frames that the tab shows', async () => {
+    const { worker, tabs } = startFakeWorker();
+    const tabId = tabs.userTab(PAGE);
+    const { FakePort } = await import('../helpers/fake-worker-world.js');
+    const subframe = new FakePort();
+    assert.equal(worker.contentConnected(subframe, { tabId, frameId: 3, documentLifecycle: 'active' }), undefined);
+    const prerendered = new FakePort();
+    assert.equal(worker.contentConnected(prerendered, { tabId, frameId: 0, documentLifecycle: 'prerender' }), undefined);
+    assert.equal(prerendered.disconnectedByWorker, true);
+    assert.notEqual(worker.contentConnected(new FakePort(), { tabId, frameId: 0, documentLifecycle: 'active' }), undefined);
+  });
+
+  test('follows a tab\'s same-document navigation for matching', async () => {
+    const { worker, server, tabs, tabId, port } = await connectedWorker();
+    tabs.update(tabId, { url: 'https://example.com/elsewhere' });
+    server.socket.receive(aCall());
+    await settle();
+    assert.equal(port.messages('call').length, 0);
+    assert.deepEqual(tabs.created, [PAGE]);
+    void worker;
+  });
+});
