@@ -1,6 +1,10 @@
 /**
- * One extension's WebSocket. It becomes a routable browser only after its `hello`;
- * every frame is validated against the protocol before it reaches the dispatcher.
+ * One extension's WebSocket (`/ws`, admitted by admission.ts). It becomes a routable browser only
+ * after its `hello`; every message is validated against the protocol before it reaches the
+ * dispatcher. A frame that is not JSON text closes the socket (1003 binary, 1007 not JSON), as on
+ * `/client`: nothing in it can be trusted, not even the ids it seems to name, so its calls go the
+ * way of any dropped socket's (dispatcher.ts: the reconnect grace, then DISCONNECTED). A message
+ * that is JSON but breaks the protocol fails only the call whose id it carries.
  */
 import type { WebSocket } from 'ws';
 import { randomUUID } from 'node:crypto';
@@ -72,17 +76,12 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
 
   socket.on('message', (data, isBinary) => {
     if (isBinary) return socket.close(1003, 'any speaks JSON text frames only');
-    const text = data.toString();
     let frame: unknown;
     try {
-      frame = JSON.parse(text);
-    } catch {
-      // The worker splices the page's JSON text into its result frames; if that text was not
-      // JSON, fail the calls the frame names rather than leave them to their timeout.
-      for (const [, id] of text.matchAll(/"type":"result","id":"([\w-]{1,128})"/g)) {
-        if (link && id) dispatcher.receiveInvalid(link, id, 'its result is not valid JSON');
-      }
-      return log('ignored a WebSocket frame that is not JSON');
+      frame = JSON.parse(data.toString());
+    } catch (error) {
+      log(`closed a browser socket that sent a frame that is not JSON (${(error as Error).message})`);
+      return socket.close(1007, 'any speaks JSON text frames only; this frame is not JSON');
     }
     const messages = parseFrame(ExtensionToServer, frame);
     messages.forEach((parsed, index) => {

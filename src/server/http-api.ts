@@ -1,12 +1,12 @@
 /**
- * The HTTP API: `POST /call`, `GET /health`, `POST /shutdown`.
+ * The HTTP API: `POST /call`, `POST /methods`, `GET /health`, `GET /status`, `POST /shutdown`.
  *
- * Only local programs may use it. A web page in the user's browser can also send requests
- * to localhost, so requests that carry a browser's marks (an `Origin`, a cross-site
- * `Sec-Fetch-Site`) or a foreign `Host` (DNS rebinding) are refused before anything runs.
+ * A plain function from request to response, with no socket in it: http-node.ts carries
+ * requests in from Node's http server and the answers out, and tests call `request()`
+ * in-process, without a port. Every request passes admission (admission.ts) before anything
+ * runs, since only local programs of the user may use the API.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CallFailure,
   CallRequest,
@@ -19,10 +19,11 @@ import {
   type Health,
   type Status,
 } from '../protocol/index.js';
+import { admitRequest } from './admission.js';
 import { toDispatchedCall, type CallDispatcher } from './dispatcher.js';
-import { allowedHosts, isAllowedHost } from './local-hosts.js';
 
 const ROUTES = 'POST /call, POST /methods, GET /health, GET /status and POST /shutdown';
+const PATHS = ['/health', '/status', '/call', '/methods', '/shutdown'];
 /** How long `GET /status` waits for each browser to describe itself. */
 const INSPECT_TIMEOUT_MS = 1_000;
 
@@ -38,61 +39,93 @@ export interface HttpApiContext {
   log: (line: string) => void;
 }
 
-export function createHttpHandler(context: HttpApiContext) {
-  return (request: IncomingMessage, response: ServerResponse): void => {
-    handle(context, request, response).catch((error: unknown) => {
-      context.log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
-      if (!response.headersSent) sendError(response, null, errorShape('INTERNAL', 'The any server hit an internal error; its log has the details.'));
-    });
+export interface HttpRequest {
+  method: string;
+  /** The request target; its query, if any, is ignored. */
+  path: string;
+  /** Header names in any case. */
+  headers?: Readonly<Record<string, string | undefined>>;
+  /** The body: whole, or a reader called only by the routes that take one (a refused body is never read). */
+  body?: string | Uint8Array | BodyReader;
+  /** Whether the caller is a process of the user running the server (peer-user.ts); true if absent. */
+  sameUser?: boolean;
+  /** Aborts when the caller hangs up; its call is then cancelled, so the page can stop working on it. */
+  signal?: AbortSignal;
+}
+
+/** Reads the whole body, or answers undefined as soon as it is larger than `maxBytes`. */
+export type BodyReader = (maxBytes: number) => Promise<Uint8Array | undefined>;
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /**
+   * JSON text. (A streaming answer, such as NDJSON, would add an `AsyncIterable<string>` here,
+   * for the adapter to write chunk by chunk.)
+   */
+  body: string;
+}
+
+export interface HttpApi {
+  /** Answers one request. Never rejects: an unexpected failure is a 500 INTERNAL, logged here. */
+  request(request: HttpRequest): Promise<HttpResponse>;
+}
+
+export function createHttpApi(context: HttpApiContext): HttpApi {
+  return {
+    async request(request) {
+      try {
+        return await answer(context, request);
+      } catch (error) {
+        context.log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+        return errorResponse(null, errorShape('INTERNAL', 'The any server hit an internal error; its log has the details.'));
+      }
+    },
   };
 }
 
-async function handle(context: HttpApiContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = (request.url ?? '/').split('?')[0];
-  const route = `${request.method} ${path}`;
-  // The extension knocks on /health before it opens its WebSocket; nothing else takes an Origin.
-  const extensionProbe = route === 'GET /health' && context.extensionOrigins.has(request.headers.origin ?? '');
-  const refusal = refuseForeignCaller(request, context.port(), extensionProbe);
-  if (refusal) {
-    context.log(`refused ${route}: ${refusal.message}`);
-    return sendError(response, null, refusal);
+async function answer(context: HttpApiContext, request: HttpRequest): Promise<HttpResponse> {
+  const path = request.path.split('?')[0]!;
+  const headers = lowerCaseNames(request.headers ?? {});
+  const admission = admitRequest(
+    { method: request.method, path, headers, sameUser: request.sameUser ?? true },
+    { port: context.port(), extensionOrigins: context.extensionOrigins },
+  );
+  if (!admission.admitted) {
+    context.log(admission.logLine);
+    const refusal = errorResponse(null, admission.reason);
+    if (admission.closeConnection) refusal.headers.connection = 'close';
+    return refusal;
   }
 
-  if (route === 'GET /health') return sendJson(response, 200, health(context));
-  if (route === 'GET /status') return sendJson(response, 200, await status(context));
-  if (route === 'POST /call') return handleCall(context, request, response, 'call');
-  if (route === 'POST /methods') return handleCall(context, request, response, 'list');
+  const route = `${request.method} ${path}`;
+  if (route === 'GET /health') return jsonResponse(200, health(context));
+  if (route === 'GET /status') return jsonResponse(200, await status(context));
+  if (route === 'POST /call') return call(context, request, headers['content-type'], 'call');
+  if (route === 'POST /methods') return call(context, request, headers['content-type'], 'list');
   if (route === 'POST /shutdown') {
-    sendJson(response, 200, { ok: true, v: PROTOCOL_VERSION });
-    return context.requestShutdown();
+    // Stop only once the answer is out: the caller gets it as soon as this promise settles.
+    setImmediate(context.requestShutdown);
+    return jsonResponse(200, { ok: true, v: PROTOCOL_VERSION });
   }
-  const known = ['/health', '/status', '/call', '/methods', '/shutdown'].includes(path ?? '');
-  return sendError(response, null, known
-    ? errorShape('BAD_REQUEST', `${request.method} is not allowed on ${path}; use ${ROUTES}.`)
-    : errorShape('NOT_FOUND', `There is no ${path} here; the any server answers ${ROUTES}.`),
-    known ? 405 : undefined);
+  return PATHS.includes(path)
+    ? errorResponse(null, errorShape('BAD_REQUEST', `${request.method} is not allowed on ${path}; use ${ROUTES}.`), 405)
+    : errorResponse(null, errorShape('NOT_FOUND', `There is no ${path} here; the any server answers ${ROUTES}.`));
 }
 
 /** `POST /call` and `POST /methods`: validate, dispatch, answer with the result or the error. */
-async function handleCall(context: HttpApiContext, request: IncomingMessage, response: ServerResponse, kind: 'call' | 'list'): Promise<void> {
+async function call(context: HttpApiContext, request: HttpRequest, contentType: string | undefined, kind: 'call' | 'list'): Promise<HttpResponse> {
   const id = randomUUID();
-  const body = await readJsonBody(request, context.maxBodyBytes);
-  if (!body.ok) return sendError(response, id, body.error, body.status);
+  const body = await jsonBody(request.body, contentType, context.maxBodyBytes);
+  if (!body.ok) return errorResponse(id, body.error, body.status);
   const parsed = kind === 'call' ? parse(CallRequest, body.value) : parse(MethodsRequest, body.value);
-  if (!parsed.ok) return sendError(response, id, errorShape('BAD_REQUEST', `Bad ${kind === 'call' ? 'call' : 'request'}: ${parsed.problem}.`));
-  const call = toDispatchedCall(parsed.value, id);
-
-  // A caller that hangs up cancels its call, so the page can stop working on it.
-  const hangUp = new AbortController();
-  response.on('close', () => {
-    if (!response.writableFinished) hangUp.abort();
-  });
+  if (!parsed.ok) return errorResponse(id, errorShape('BAD_REQUEST', `Bad ${kind === 'call' ? 'call' : 'request'}: ${parsed.problem}.`));
   try {
-    const result = await context.dispatcher.dispatch(call, hangUp.signal);
-    sendJson(response, 200, { v: PROTOCOL_VERSION, id, result });
+    const result = await context.dispatcher.dispatch(toDispatchedCall(parsed.value, id), request.signal);
+    return jsonResponse(200, { v: PROTOCOL_VERSION, id, result });
   } catch (error) {
     if (!(error instanceof CallFailure)) throw error;
-    if (!response.destroyed) sendError(response, id, error.shape);
+    return errorResponse(id, error.shape);
   }
 }
 
@@ -120,69 +153,35 @@ async function status(context: HttpApiContext): Promise<Status> {
   };
 }
 
-/** Web pages and rebound host names are refused; only local programs get through. */
-function refuseForeignCaller(request: IncomingMessage, port: number, fromOurExtension: boolean): ErrorShape | undefined {
-  const host = request.headers.host ?? '';
-  if (!isAllowedHost(host, port)) {
-    return errorShape('FORBIDDEN', `Host "${host}" is refused: the any server answers only to ${allowedHosts(port).join(', ')}.`);
-  }
-  if (fromOurExtension) return undefined;
-  const origin = request.headers.origin;
-  if (origin !== undefined) {
-    return errorShape('FORBIDDEN', `Requests from web pages are refused (Origin: ${origin}); call the any server from a local program.`);
-  }
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'none') {
-    return errorShape('FORBIDDEN', `Requests from web pages are refused (Sec-Fetch-Site: ${site}); call the any server from a local program.`);
-  }
-  return undefined;
-}
-
 type BodyOutcome = { ok: true; value: unknown } | { ok: false; error: ErrorShape; status?: number };
 
-async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<BodyOutcome> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+/** The body as JSON. Only `application/json` is taken: a web page's form or `text/plain` POST needs no preflight. */
+async function jsonBody(body: HttpRequest['body'], contentType: string | undefined, maxBytes: number): Promise<BodyOutcome> {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
-    request.resume();
     return { ok: false, status: 415, error: errorShape('BAD_REQUEST',
       `The body must be JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : 'none'}).`) };
   }
-  const tooLarge: BodyOutcome = { ok: false, error: errorShape('TOO_LARGE',
-    `The request body is larger than ${maxBytes} bytes; start the server with a larger --max-body if you need to send more.`) };
-  if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
-    request.resume(); // drain, so that the 413 reaches the caller instead of a reset
-    return tooLarge;
+  const bytes = typeof body === 'function' ? await body(maxBytes) : typeof body === 'string' ? Buffer.from(body) : body ?? new Uint8Array();
+  if (bytes === undefined || bytes.byteLength > maxBytes) {
+    return { ok: false, error: errorShape('TOO_LARGE',
+      `The request body is larger than ${maxBytes} bytes; start the server with a larger --max-body if you need to send more.`) };
   }
-  const text = await new Promise<string | undefined>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return chunks.push(chunk);
-      chunks.length = 0; // answer 413 now; the rest drains without being kept
-      resolve(undefined);
-    });
-    request.on('end', () => resolve(size <= maxBytes ? Buffer.concat(chunks, size).toString('utf8') : undefined));
-    request.on('error', reject);
-  });
-  if (text === undefined) return tooLarge;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) };
   } catch (error) {
     return { ok: false, error: errorShape('BAD_REQUEST', `The body is not valid JSON: ${(error as Error).message}.`) };
   }
 }
 
-function sendError(response: ServerResponse, id: string | null, error: ErrorShape, status = httpStatusOf(error.code)): void {
-  sendJson(response, status, { v: PROTOCOL_VERSION, id, error });
+function errorResponse(id: string | null, error: ErrorShape, status = httpStatusOf(error.code)): HttpResponse {
+  return jsonResponse(status, { v: PROTOCOL_VERSION, id, error });
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  response.end(text);
+function jsonResponse(status: number, body: unknown): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+}
+
+function lowerCaseNames(headers: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }

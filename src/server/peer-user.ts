@@ -4,6 +4,7 @@
  * Linux the kernel lists each TCP socket with its owner's uid in /proc/net/tcp and tcp6; the
  * client's end of a connection to us is the entry whose local port is the client's port and
  * whose remote port is ours. Elsewhere there is no such table, and this check is not made.
+ * What is done with the answer (a 403 for every request and upgrade) is admission.ts's.
  */
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -42,6 +43,23 @@ export function peerUid(socket: Socket): number | undefined {
 export function isSameUser(socket: Socket): boolean {
   if (!CAN_IDENTIFY_PEERS) return true;
   return peerUid(socket) === process.getuid!();
+}
+
+/**
+ * Each connection's owner, looked up once, as the connection opens: the requests and upgrades
+ * it then carries cost a lookup in a set, not a read of /proc.
+ */
+export class ConnectionOwners {
+  readonly #foreign = new WeakSet<Socket>();
+
+  /** For the server's `connection` event. */
+  readonly noteConnection = (socket: Socket): void => {
+    if (!isSameUser(socket)) this.#foreign.add(socket);
+  };
+
+  isSameUser(socket: Socket): boolean {
+    return !this.#foreign.has(socket);
+  }
 }
 
 function hexPort(port: number): string {

@@ -1,8 +1,12 @@
 /**
  * The server's doors, tried with everything a web page, a rebound host name, another local user
  * or a malformed client can send. After each attempt the server still serves, and no call ever
- * reached the browser (the fake extension records every message it gets).
- * The promises tested here are listed in docs/security.md.
+ * reached the browser.
+ *
+ * The tables run in-process, through the HTTP handler and the admission decisions themselves
+ * (no port, no timing); a sample of each runs again over a real socket to a running server, whose
+ * fake extension records every message it gets, to show that real connections are refused the
+ * same way. The promises tested here are listed in docs/security.md.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,8 +14,12 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
+import type { ServerToExtension } from '../../src/protocol/index.js';
+import { admitUpgrade } from '../../src/server/admission.js';
+import { CallDispatcher } from '../../src/server/dispatcher.js';
+import { createHttpApi, type HttpApi } from '../../src/server/http-api.js';
 import { CAN_IDENTIFY_PEERS } from '../../src/server/peer-user.js';
-import { startServer, type AnyServer } from '../../src/server/server.js';
+import { DEFAULT_MAX_BODY_BYTES, startServer, type AnyServer } from '../../src/server/server.js';
 import { connectFakeExtension, http, type FakeExtension, type RawResponse } from '../helpers/fake-extension.js';
 
 async function waitUntil(condition: () => boolean): Promise<void> {
@@ -22,10 +30,77 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 }
 
 const validCall = JSON.stringify({ page: 'https://example.com/', method: 'count', params: {} });
+const EXTENSION_ORIGIN = `chrome-extension://${PINNED_EXTENSION_ID}`;
+
+/** A way in: the HTTP handler called in-process, or a real socket to a running server. */
+interface Door {
+  /** The port the server behind this door answers to. */
+  port(): number;
+  /** A request with `Host` 127.0.0.1:port and a JSON content type unless `headers` say otherwise. */
+  send(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<RawResponse>;
+  /** After a hostile request: the server still answers, and the browser was never asked to run anything. */
+  assertNothingRan(): Promise<void>;
+}
+
+/**
+ * The HTTP API with no server around it: a dispatcher whose one browser records what it is sent,
+ * and `request()` called directly. The port is only the one the API answers to: nothing listens.
+ */
+function inProcessDoor(): Door & { api: HttpApi } {
+  const port = 8765;
+  const sent: ServerToExtension[] = [];
+  const dispatcher = new CallDispatcher({ browserWaitMs: 100, reconnectGraceMs: 100, port });
+  dispatcher.attach({
+    info: { workerId: 'recording', extensionVersion: '0.0.0', userAgent: 'none', connectedAt: new Date(0).toISOString() },
+    send: (message) => sent.push(message),
+    inspect: async () => undefined,
+  });
+  const api = createHttpApi({
+    dispatcher,
+    port: () => port,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    extensionOrigins: new Set([EXTENSION_ORIGIN]),
+    serverVersion: '0.0.0',
+    requestShutdown: () => assert.fail('asked to shut down'),
+    log: () => {},
+  });
+  const send: Door['send'] = async (method, path, body, headers = {}) => {
+    const response = await api.request({ method, path, body, headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...headers } });
+    return { status: response.status, body: JSON.parse(response.body) };
+  };
+  return {
+    api,
+    port: () => port,
+    send,
+    async assertNothingRan() {
+      assert.equal((await send('GET', '/health')).status, 200);
+      assert.deepEqual(sent.filter((message) => message.type === 'call'), []);
+    },
+  };
+}
+
+function assertRefused(response: RawResponse, status: number, code: string, message?: RegExp): void {
+  assert.equal(response.status, status);
+  assert.equal(response.body.v, 1);
+  assert.equal(response.body.error.code, code);
+  if (message) assert.match(response.body.error.message, message);
+  assert.equal(response.body.error.stack, undefined, 'no server internals');
+}
 
 describe('the server\'s boundary', () => {
   let server: AnyServer;
   let extension: FakeExtension;
+  const inProcess = inProcessDoor();
+  const overSocket: Door = {
+    port: () => server.port,
+    send: (method, path, body, headers) => http(server.port, method, path, body, headers),
+    async assertNothingRan() {
+      assert.equal((await http(server.port, 'GET', '/health')).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(extension.received.filter((message) => message.type === 'call'), []);
+    },
+  };
+  const assertNothingRan = () => overSocket.assertNothingRan();
 
   before(async () => {
     server = await startServer({ port: 0, browserWaitMs: 100 });
@@ -36,46 +111,36 @@ describe('the server\'s boundary', () => {
     await server.close();
   });
 
-  /** After a hostile request: the server still answers, and the browser was never asked to run anything. */
-  async function assertNothingRan(): Promise<void> {
-    assert.equal((await http(server.port, 'GET', '/health')).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.deepEqual(extension.received.filter((message) => message.type === 'call'), []);
-  }
-
-  function assertRefused(response: RawResponse, status: number, code: string, message?: RegExp): void {
-    assert.equal(response.status, status);
-    assert.equal(response.body.v, 1);
-    assert.equal(response.body.error.code, code);
-    if (message) assert.match(response.body.error.message, message);
-    assert.equal(response.body.error.stack, undefined, 'no server internals');
-  }
-
   describe('Host header (DNS rebinding)', () => {
-    const port = () => server.port;
-    const table: [string, () => string, boolean][] = [
-      ['127.0.0.1 with the port', () => `127.0.0.1:${port()}`, true],
-      ['localhost with the port', () => `localhost:${port()}`, true],
-      ['LOCALHOST in capitals', () => `LOCALHOST:${port()}`, true],
-      ['[::1] with the port', () => `[::1]:${port()}`, true],
-      ['a foreign name with our port', () => `evil.example:${port()}`, false],
-      ['a name that rebinds to 127.0.0.1', () => `127.0.0.1.nip.io:${port()}`, false],
-      ['localhost as a subdomain', () => `localhost.evil.example:${port()}`, false],
+    const table: [string, (port: number) => string, boolean][] = [
+      ['127.0.0.1 with the port', (port) => `127.0.0.1:${port}`, true],
+      ['localhost with the port', (port) => `localhost:${port}`, true],
+      ['LOCALHOST in capitals', (port) => `LOCALHOST:${port}`, true],
+      ['[::1] with the port', (port) => `[::1]:${port}`, true],
+      ['a foreign name with our port', (port) => `evil.example:${port}`, false],
+      ['a name that rebinds to 127.0.0.1', (port) => `127.0.0.1.nip.io:${port}`, false],
+      ['localhost as a subdomain', (port) => `localhost.evil.example:${port}`, false],
       ['localhost without a port', () => 'localhost', false],
-      ['127.0.0.1 with another port', () => `127.0.0.1:${port() + 1}`, false],
-      ['0.0.0.0', () => `0.0.0.0:${port()}`, false],
+      ['127.0.0.1 with another port', (port) => `127.0.0.1:${port + 1}`, false],
+      ['0.0.0.0', (port) => `0.0.0.0:${port}`, false],
     ];
+    const tryHost = async (door: Door, host: (port: number) => string, allowed: boolean) => {
+      const headers = { host: host(door.port()) };
+      const health = await door.send('GET', '/health', undefined, headers);
+      if (allowed) return assert.equal(health.status, 200);
+      assertRefused(health, 403, 'FORBIDDEN', /Host .* is refused/);
+      assertRefused(await door.send('POST', '/call', validCall, headers), 403, 'FORBIDDEN');
+      await door.assertNothingRan();
+    };
     for (const [what, host, allowed] of table) {
-      test(`${allowed ? 'accepts' : 'refuses'} ${what}`, async () => {
-        const health = await http(port(), 'GET', '/health', undefined, { host: host() });
-        if (allowed) return assert.equal(health.status, 200);
-        assertRefused(health, 403, 'FORBIDDEN', /Host .* is refused/);
-        assertRefused(await http(port(), 'POST', '/call', validCall, { host: host() }), 403, 'FORBIDDEN');
-        await assertNothingRan();
-      });
+      test(`${allowed ? 'accepts' : 'refuses'} ${what}`, () => tryHost(inProcess, host, allowed));
     }
 
-    test('refuses an empty or a missing Host', async () => {
+    test('a real socket is refused the same way', async () => {
+      for (const [, host, allowed] of table.filter(([what]) => /localhost|foreign|rebinds/.test(what))) await tryHost(overSocket, host, allowed);
+    });
+
+    test('refuses an empty or a missing Host (over a real socket: Node itself answers the missing one)', async () => {
       const statusLine = (request: string) => new Promise<string>((resolve) => {
         const socket = connect(server.port, '127.0.0.1', () => socket.end(request));
         let answer = '';
@@ -90,38 +155,50 @@ describe('the server\'s boundary', () => {
   describe('requests from web pages (Origin), whatever their content type', () => {
     const origins = ['https://evil.example', 'http://127.0.0.1:1234', 'http://localhost', 'null', 'file://', `chrome-extension://${'a'.repeat(32)}`];
     const contentTypes = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'];
+    const tryOrigin = async (door: Door, origin: string) => {
+      for (const contentType of contentTypes) {
+        assertRefused(await door.send('POST', '/call', validCall, { origin, 'content-type': contentType }), 403, 'FORBIDDEN', /web pages are refused/);
+      }
+      assertRefused(await door.send('GET', '/health', undefined, { origin }), 403, 'FORBIDDEN');
+      assertRefused(await door.send('GET', '/status', undefined, { origin }), 403, 'FORBIDDEN');
+      assertRefused(await door.send('POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
+      await door.assertNothingRan();
+    };
     for (const origin of origins) {
-      test(`refuses Origin ${origin} on every route and content type`, async () => {
-        for (const contentType of contentTypes) {
-          assertRefused(await http(server.port, 'POST', '/call', validCall, { origin, 'content-type': contentType }), 403, 'FORBIDDEN', /web pages are refused/);
-        }
-        assertRefused(await http(server.port, 'GET', '/health', undefined, { origin }), 403, 'FORBIDDEN');
-        assertRefused(await http(server.port, 'GET', '/status', undefined, { origin }), 403, 'FORBIDDEN');
-        assertRefused(await http(server.port, 'POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
-        await assertNothingRan();
-      });
+      test(`refuses Origin ${origin} on every route and content type`, () => tryOrigin(inProcess, origin));
     }
 
-    test('the extension\'s own origin may knock on GET /health, and on nothing else', async () => {
-      const origin = `chrome-extension://${PINNED_EXTENSION_ID}`;
-      assert.equal((await http(server.port, 'GET', '/health', undefined, { origin })).status, 200);
-      assertRefused(await http(server.port, 'POST', '/call', validCall, { origin }), 403, 'FORBIDDEN');
-      assertRefused(await http(server.port, 'POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
-      await assertNothingRan();
-    });
+    const tryExtensionOrigin = async (door: Door) => {
+      const origin = EXTENSION_ORIGIN;
+      assert.equal((await door.send('GET', '/health', undefined, { origin })).status, 200);
+      assertRefused(await door.send('POST', '/call', validCall, { origin }), 403, 'FORBIDDEN');
+      assertRefused(await door.send('POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
+      await door.assertNothingRan();
+    };
+    test('the extension\'s own origin may knock on GET /health, and on nothing else', () => tryExtensionOrigin(inProcess));
 
-    test('refuses browser requests that carry no Origin but a cross-site Sec-Fetch-Site (a no-cors GET)', async () => {
+    const trySecFetchSite = async (door: Door) => {
       for (const site of ['cross-site', 'same-site', 'same-origin']) {
-        assertRefused(await http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': site }), 403, 'FORBIDDEN');
+        assertRefused(await door.send('GET', '/health', undefined, { 'sec-fetch-site': site }), 403, 'FORBIDDEN');
       }
-      assert.equal((await http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': 'none' })).status, 200, 'typed into the address bar');
-    });
+      assert.equal((await door.send('GET', '/health', undefined, { 'sec-fetch-site': 'none' })).status, 200, 'typed into the address bar');
+    };
+    test('refuses browser requests that carry no Origin but a cross-site Sec-Fetch-Site (a no-cors GET)', () => trySecFetchSite(inProcess));
 
-    test('accepts JSON only, even without an Origin', async () => {
+    const tryContentTypes = async (door: Door) => {
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
-        assertRefused(await http(server.port, 'POST', '/call', validCall, { 'content-type': contentType }), 415, 'BAD_REQUEST', /application\/json/);
+        assertRefused(await door.send('POST', '/call', validCall, { 'content-type': contentType }), 415, 'BAD_REQUEST', /application\/json/);
       }
-      await assertNothingRan();
+      await door.assertNothingRan();
+    };
+    test('accepts JSON only, even without an Origin', () => tryContentTypes(inProcess));
+
+    test('a real socket is refused the same way', async () => {
+      await tryOrigin(overSocket, 'https://evil.example');
+      await tryOrigin(overSocket, 'null');
+      await tryExtensionOrigin(overSocket);
+      await trySecFetchSite(overSocket);
+      await tryContentTypes(overSocket);
     });
   });
 
@@ -149,15 +226,23 @@ describe('the server\'s boundary', () => {
     ];
     for (const [what, body, problem] of bodies) {
       test(`refuses ${what} with 400 naming the problem`, async () => {
-        assertRefused(await http(server.port, 'POST', '/call', body), 400, 'BAD_REQUEST', problem);
-        await assertNothingRan();
+        assertRefused(await inProcess.send('POST', '/call', body), 400, 'BAD_REQUEST', problem);
+        await inProcess.assertNothingRan();
       });
     }
 
+    test('a real socket is refused the same way', async () => {
+      for (const [, body, problem] of bodies.filter(([what]) => /malformed|unknown field \(code\)|javascript/.test(what))) {
+        assertRefused(await overSocket.send('POST', '/call', body), 400, 'BAD_REQUEST', problem);
+      }
+      await assertNothingRan();
+    });
+
     test('refuses a body over the default 16 MiB with 413, and still serves', async () => {
+      const body = JSON.stringify({ page: 'https://a.b/', method: 'm', params: { blob: 'x'.repeat(16 * 1024 * 1024) } });
+      assertRefused(await inProcess.send('POST', '/call', body), 413, 'TOO_LARGE', /larger than 16777216 bytes/);
       const own = await startServer({ port: 0 });
       try {
-        const body = JSON.stringify({ page: 'https://a.b/', method: 'm', params: { blob: 'x'.repeat(16 * 1024 * 1024) } });
         assertRefused(await http(own.port, 'POST', '/call', body), 413, 'TOO_LARGE', /larger than 16777216 bytes/);
         assert.equal((await http(own.port, 'GET', '/health')).status, 200);
       } finally {
@@ -167,6 +252,45 @@ describe('the server\'s boundary', () => {
   });
 
   describe('the WebSocket', () => {
+    test('in-process: /ws takes the extension\'s Origin only, /client no Origin at all, both under our Host only', () => {
+      const policy = { port: 8765, extensionOrigins: new Set([EXTENSION_ORIGIN]) };
+      const ours = '127.0.0.1:8765';
+      const table: [path: string, origin: string | undefined, host: string, opens: 'extension' | 'client' | undefined][] = [
+        ['/ws', EXTENSION_ORIGIN, ours, 'extension'],
+        ['/ws', EXTENSION_ORIGIN, 'localhost:8765', 'extension'],
+        ['/client', undefined, ours, 'client'],
+        ['/client', undefined, '[::1]:8765', 'client'],
+        ['/ws', undefined, ours, undefined],
+        ['/ws', 'https://evil.example', ours, undefined],
+        ['/ws', 'null', ours, undefined],
+        ['/ws', `chrome-extension://${'b'.repeat(32)}`, ours, undefined],
+        ['/client', EXTENSION_ORIGIN, ours, undefined],
+        ['/client', 'https://evil.example', ours, undefined],
+        ['/client', 'http://127.0.0.1', ours, undefined],
+        ['/other', EXTENSION_ORIGIN, ours, undefined],
+        ['/ws/', EXTENSION_ORIGIN, ours, undefined],
+        ['/', undefined, ours, undefined],
+        ['/ws', EXTENSION_ORIGIN, 'evil.example', undefined],
+        ['/client', undefined, 'evil.example:8765', undefined],
+        ['/client', undefined, '127.0.0.1:8766', undefined],
+      ];
+      for (const [path, origin, host, opens] of table) {
+        const what = `${path} from origin ${origin ?? 'none'} with Host ${host}`;
+        const admission = admitUpgrade({ path, headers: { host, origin }, sameUser: true }, policy);
+        if (opens) {
+          assert.deepEqual(admission, { admitted: true, socket: opens }, what);
+        } else {
+          assert.equal(admission.admitted, false, what);
+          if (admission.admitted) continue;
+          assert.equal(admission.reason.code, 'FORBIDDEN', what);
+          assert.equal(admission.logLine, `refused a WebSocket from origin "${origin ?? ''}" to ${path} (host "${host}")`);
+        }
+      }
+      const anotherUser = admitUpgrade({ path: '/ws', headers: { host: ours, origin: EXTENSION_ORIGIN }, sameUser: false }, policy);
+      assert.equal(anotherUser.admitted, false);
+      assert.match(anotherUser.admitted ? '' : anotherUser.reason.message, /another user of this machine/);
+    });
+
     async function outcomeOf(url: string, options: WebSocket.ClientOptions): Promise<string> {
       const socket = new WebSocket(url, options);
       const outcome = await new Promise<string>((resolve) => {
@@ -269,6 +393,15 @@ describe('the server\'s boundary', () => {
       assert.equal(server.dispatcher.browsers.length, 1);
       await assertNothingRan();
     });
+  });
+
+  test('in-process: another user of this machine is refused every route, before anything else, and its connection closed', async () => {
+    for (const [method, path, headers] of [['GET', '/health', {}], ['POST', '/call', {}], ['POST', '/shutdown', {}], ['GET', '/health', { origin: EXTENSION_ORIGIN }]] as const) {
+      const response = await inProcess.api.request({ method, path, body: validCall, headers: { host: '127.0.0.1:8765', 'content-type': 'application/json', ...headers }, sameUser: false });
+      assertRefused({ status: response.status, body: JSON.parse(response.body) }, 403, 'FORBIDDEN', /another user of this machine/);
+      assert.equal(response.headers.connection, 'close', `${method} ${path}`);
+    }
+    await inProcess.assertNothingRan();
   });
 
   test('another user of this machine is refused every request and WebSocket', { skip: !CAN_IDENTIFY_PEERS || process.getuid?.() !== 0 ? 'needs Linux and root, to act as the user nobody' : false }, async () => {

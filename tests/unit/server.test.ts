@@ -47,16 +47,24 @@ describe('the any server', () => {
     assert.equal((await http(server.port, 'GET', '/health')).status, 200);
   });
 
-  test('a result frame that is not JSON fails its call at once', async () => {
-    const extension = await connectFakeExtension(server.port);
-    const answer = http(server.port, 'POST', '/call', callBody());
-    const call = await extension.nextCall();
-    extension.socket.send(`{"v":1,"type":"result","id":"${call.id}","result":1}{`);
-    const response = await answer;
-    assert.equal(response.status, 500);
-    assert.equal(response.body.error.code, 'INTERNAL');
-    assert.match(response.body.error.message, /not valid JSON/);
-    await disconnect(extension);
+  test('a frame that is not JSON closes that browser\'s socket (1007), and its calls fail with DISCONNECTED after the reconnect grace', { timeout: 5_000 }, async () => {
+    const own = await startServer({ port: 0, reconnectGraceMs: 100 });
+    try {
+      const extension = await connectFakeExtension(own.port);
+      const answer = http(own.port, 'POST', '/call', callBody());
+      const call = await extension.nextCall();
+      const closed = new Promise<number>((resolve) => extension.socket.once('close', resolve));
+      // It names the call, but a frame that is not JSON is not believed: the socket goes, not the call alone.
+      extension.socket.send(`{"v":1,"type":"result","id":"${call.id}","result":1}{`);
+      assert.equal(await closed, 1007);
+      const response = await answer;
+      assert.equal(response.status, 502);
+      assert.equal(response.body.error.code, 'DISCONNECTED');
+      assert.match(response.body.error.message, /did not come back within 100 ms/);
+      assert.equal((await http(own.port, 'GET', '/health')).status, 200, 'still serving');
+    } finally {
+      await own.close();
+    }
   });
 
   test('a browser that reconnects before its old socket closes keeps its calls past the grace', async () => {
