@@ -30,6 +30,15 @@ export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
  */
 export const MAX_CLIENT_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/** The server's default limit on a call (`any serve --max-body`); at most MAX_CLIENT_MESSAGE_BYTES. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** How long a call waits for a browser to connect before it fails with NO_BROWSER (`any serve --browser-wait`). */
+export const DEFAULT_BROWSER_WAIT_MS = 10_000;
+
+/** The CLI's exit code for wrong usage: an unknown flag, a bad value, params that are not a JSON object. */
+export const USAGE_EXIT_CODE = 2;
+
 /**
  * The content script and the page bridge open a private channel at document_start by each
  * dispatching this event once; see src/extension/isolated/bridge-channel.ts.

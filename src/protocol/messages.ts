@@ -12,7 +12,7 @@
  */
 import * as v from 'valibot';
 import { PROTOCOL_VERSION } from './constants.js';
-import { ERROR_CODE_LIST } from './errors.js';
+import { ErrorPayload } from './errors.js';
 
 export * from './constants.js';
 
@@ -47,14 +47,6 @@ export const Timeout = v.pipe(
   v.minValue(1, 'timeout must be at least 1 ms'),
   v.maxValue(MAX_CALL_TIMEOUT_MS, `timeout must be at most ${MAX_CALL_TIMEOUT_MS} ms (one hour)`),
 );
-
-export const ErrorPayload = v.object({
-  name: v.pipe(v.string(), v.maxLength(256)),
-  message: v.string(),
-  code: v.picklist(ERROR_CODE_LIST),
-  stack: v.optional(v.string()),
-  methods: v.optional(v.array(v.string())),
-});
 
 // ── HTTP: client → server ──────────────────────────────────────────────────────
 
@@ -123,16 +115,21 @@ export const BrowserCallState = v.strictObject({
 });
 export type BrowserCallState = v.InferOutput<typeof BrowserCallState>;
 
+/** A call in flight in the server: waiting for a browser to connect, or handed to one. */
+export const ServerCallState = v.object({
+  id: v.string(),
+  page: v.string(),
+  /** Absent for a listing of the page's methods. */
+  method: v.optional(v.string()),
+  phase: v.picklist(['waiting-for-browser', 'in-browser']),
+  elapsedMs: v.number(),
+});
+export type ServerCallState = v.InferOutput<typeof ServerCallState>;
+
 /** `GET /status` answer: the health, the server's calls, and what each browser reports it is doing. */
 export const Status = v.object({
   ...Health.entries,
-  calls: v.array(v.object({
-    id: v.string(),
-    page: v.string(),
-    method: v.optional(v.string()),
-    phase: v.picklist(['waiting-for-browser', 'in-browser']),
-    elapsedMs: v.number(),
-  })),
+  calls: v.array(ServerCallState),
   browsers: v.array(v.object({
     ...BrowserInfo.entries,
     /** Absent when the browser did not answer in time. */
@@ -234,10 +231,11 @@ export const BackgroundToContent = v.variant('type', [BackgroundCall, Background
 export type BackgroundToContent = v.InferOutput<typeof BackgroundToContent>;
 
 /**
- * Results travel from the page to the server as JSON text (`json`), produced once by
- * `JSON.stringify` in the page; the extension forwards the text without parsing it.
+ * A page's answer: exactly one of `json` (the result as JSON text, made once by `JSON.stringify`
+ * in the page) and `error` (checked below). The content script checks that `json` is one
+ * well-formed JSON value within MAX_RESULT_CHARS before it sends it on (isolated/page-answers.ts);
+ * from there the text travels unparsed and the worker splices it into its frame.
  */
-/** A page's answer: exactly one of `json` (the result as JSON text) and `error` (checked below). */
 const PageResult = v.strictObject({ type: v.literal('result'), id: Id, json: v.optional(v.string()), error: v.optional(ErrorPayload) });
 const ONE_OUTCOME = 'a result carries exactly one of "json" and "error"';
 export type PageResult = v.InferOutput<typeof PageResult>;

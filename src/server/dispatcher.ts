@@ -13,8 +13,13 @@ import {
   HOW_TO_CONNECT_A_BROWSER,
   PROTOCOL_VERSION,
   type BrowserInfo,
+  type CallRequest,
   type ExtensionResult,
   type ExtensionState,
+  type MethodsRequest,
+  type ServerCall,
+  type ServerCallState,
+  type ServerList,
   type ServerToExtension,
 } from '../protocol/index.js';
 
@@ -27,37 +32,30 @@ export interface BrowserLink {
   inspect(timeoutMs: number): Promise<ExtensionState | undefined>;
 }
 
-/** A method call, or (without `method`) a request for the page's list of methods. */
-export interface DispatchedCall {
-  id: string;
-  page: string;
-  method?: string;
-  params?: Record<string, unknown>;
-  timeout: number;
-}
+/**
+ * A method call or a listing of the page's methods, as the server sends it to the browser
+ * (less `v`; `timeout` is the whole call's, the browser gets what is left of it).
+ */
+export type DispatchedCall = Omit<ServerCall, 'v'> | Omit<ServerList, 'v'>;
 
 /**
  * A validated request — `POST /call` or `/methods`, a `/client` message, `server.call()` —
- * as a call to dispatch: a method call when it names a method, a listing otherwise, with the
- * defaults filled in. `id` is the server's own; callers' ids never reach the browser.
+ * as a call to dispatch: a method call when it names a method, a listing otherwise (the
+ * listing's schema refuses a `method` field), with the defaults filled in. `id` is the
+ * server's own; callers' ids never reach the browser.
  */
 export function toDispatchedCall(
-  request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number },
+  request: CallRequest | (MethodsRequest & { method?: undefined }),
   id: string = randomUUID(),
 ): DispatchedCall {
-  const { page, method, params = {}, timeout = DEFAULT_CALL_TIMEOUT_MS } = request;
-  return method === undefined ? { id, page, timeout } : { id, page, method, params, timeout };
+  const { page, timeout = DEFAULT_CALL_TIMEOUT_MS } = request;
+  return request.method === undefined
+    ? { type: 'list', id, page, timeout }
+    : { type: 'call', id, page, method: request.method, params: request.params ?? {}, timeout };
 }
 
-/** A call in flight, as `GET /status` shows it. */
-export interface CallState {
-  id: string;
-  page: string;
-  method?: string;
-  /** Waiting for a browser to connect, or handed to one. */
-  phase: 'waiting-for-browser' | 'in-browser';
-  elapsedMs: number;
-}
+/** A call in flight, as `GET /status` shows it: waiting for a browser to connect, or handed to one. */
+export type CallState = ServerCallState;
 
 export interface DispatcherOptions {
   /** How long a call waits for a browser to connect before failing with NO_BROWSER. */
@@ -112,7 +110,7 @@ export class CallDispatcher {
   get calls(): CallState[] {
     const now = Date.now();
     const state = (call: DispatchedCall, startedAt: number, phase: CallState['phase']): CallState =>
-      ({ id: call.id, page: call.page, ...(call.method ? { method: call.method } : {}), phase, elapsedMs: now - startedAt });
+      ({ id: call.id, page: call.page, ...(call.type === 'call' ? { method: call.method } : {}), phase, elapsedMs: now - startedAt });
     return [
       ...[...this.#waitingCalls.values()].map(({ call, startedAt }) => state(call, startedAt, 'waiting-for-browser')),
       ...[...this.#pendingCalls.values()].map(({ call, startedAt }) => state(call, startedAt, 'in-browser')),
@@ -216,9 +214,9 @@ export class CallDispatcher {
       this.#pendingCalls.set(call.id, pending);
       if (signal?.aborted) return onAbort();
       try {
-        browser.send(call.method === undefined
+        browser.send(call.type === 'list'
           ? { v: PROTOCOL_VERSION, type: 'list', id: call.id, page: call.page, timeout }
-          : { v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params ?? {}, timeout });
+          : { v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params, timeout });
       } catch (error) {
         this.#fail(call.id, error instanceof CallFailure
           ? error
@@ -284,7 +282,7 @@ export class CallDispatcher {
 }
 
 function describe(call: DispatchedCall): string {
-  return call.method === undefined ? `listing the methods of ${call.page}` : `__any__.${call.method} on ${call.page}`;
+  return call.type === 'list' ? `listing the methods of ${call.page}` : `__any__.${call.method} on ${call.page}`;
 }
 
 function timeoutFailure(call: DispatchedCall): CallFailure {

@@ -1,13 +1,15 @@
 /**
- * The any server: HTTP for callers and one WebSocket (`/ws`) per browser, on one port,
- * on loopback only. It routes calls and results; it never runs or sends code.
+ * The any server, on one port, on loopback only: the HTTP API (http-api.ts, through
+ * http-node.ts), one WebSocket per browser (`/ws`, browser-socket.ts) and one per local program
+ * that wants it (`/client`, client-socket.ts). Admission (admission.ts) lets each request and
+ * upgrade in, or not. It routes calls and results; it never runs or sends code.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { PINNED_EXTENSION_ID } from '../extension-identity.js';
-import { toAnyError } from '../client/errors.js';
+import { toAnyError } from '../protocol/error-classes.js';
 import {
   CallFailure,
   CallRequest,
@@ -17,20 +19,20 @@ import {
   MAX_RESULT_CHARS,
   MethodsRequest,
   parse,
-  PROTOCOL_VERSION,
   type MethodInfo,
 } from '../protocol/index.js';
 import { VERSION } from '../version.js';
+import { admitUpgrade, type AdmissionPolicy } from './admission.js';
 import { acceptBrowserSocket } from './browser-socket.js';
 import { acceptClientSocket } from './client-socket.js';
 import { CallDispatcher, toDispatchedCall } from './dispatcher.js';
-import { createHttpHandler } from './http-api.js';
-import { isAllowedHost } from './local-hosts.js';
-import { isSameUser } from './peer-user.js';
+import { createHttpApi } from './http-api.js';
+import { nodeHttpHandler } from './http-node.js';
+import { ConnectionOwners } from './peer-user.js';
+import { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES } from '../protocol/constants.js';
 
-export const DEFAULT_BROWSER_WAIT_MS = 10_000;
+export { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES } from '../protocol/constants.js';
 export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Callers keep their connection between calls (Node's default closes it after 5 s idle). */
 const KEEP_ALIVE = { keepAliveTimeout: 65_000, headersTimeout: 66_000 };
 /** On shutdown, connections still busy after this long are cut. */
@@ -42,6 +44,8 @@ const SHUTDOWN_GRACE_MS = 500;
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 3 * MAX_RESULT_CHARS + 1024 * 1024;
 /** Requests go on to the extension, whose messaging carries at most 64 MiB. */
 export const MAX_MAX_BODY_BYTES = MAX_CLIENT_MESSAGE_BYTES;
+/** The answer to a refused upgrade: a WebSocket client sees only the status. */
+const UPGRADE_REFUSED = 'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 export interface ServerOptions {
   /** TCP port on 127.0.0.1 (and ::1 where available). 0 picks a free one. */
@@ -99,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   });
   const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
-  const handler = createHttpHandler({
+  const api = createHttpApi({
     dispatcher,
     port: () => port,
     maxBodyBytes,
@@ -108,56 +112,36 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     requestShutdown: () => options.onShutdownRequest?.(),
     log,
   });
+  // Loopback keeps other machines out; other users of this machine are known by their connection.
+  const owners = new ConnectionOwners();
+  const handler = nodeHttpHandler(api, (socket) => owners.isSameUser(socket));
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
   const clientSockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MAX_BODY_BYTES });
-  /**
-   * `/ws` takes the extension's socket, identified by its Origin. `/client` takes local programs,
-   * which send no Origin at all: a web page's WebSocket always carries one, so pages get neither.
-   */
+  const policy = (): AdmissionPolicy => ({ port, extensionOrigins: allowedOrigins });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const origin = request.headers.origin;
-    const path = (request.url ?? '').split('?')[0];
-    const host = request.headers.host;
-    const forExtension = path === '/ws' && allowedOrigins.has(origin ?? '');
-    const forClient = path === '/client' && origin === undefined;
-    if (!isAllowedHost(host, port) || (!forExtension && !forClient)) {
-      log(`refused a WebSocket from origin "${origin ?? ''}" to ${path} (host "${host ?? ''}")`);
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    const { host, origin } = request.headers;
+    const path = (request.url ?? '').split('?')[0]!;
+    const admission = admitUpgrade({ path, headers: { host, origin }, sameUser: owners.isSameUser(request.socket as Socket) }, policy());
+    if (!admission.admitted) {
+      log(admission.logLine);
+      socket.end(UPGRADE_REFUSED);
+    } else if (admission.socket === 'client') {
+      clientSockets.handleUpgrade(request, socket, head, (ws) => acceptClientSocket(ws, { dispatcher, maxMessageBytes: maxBodyBytes, log }));
+    } else {
+      sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
     }
-    if (forClient) clientSockets.handleUpgrade(request, socket, head, (ws) => acceptClientSocket(ws, { dispatcher, maxMessageBytes: maxBodyBytes, log }));
-    else sockets.handleUpgrade(request, socket, head, (ws) => acceptBrowserSocket(ws, { dispatcher, serverVersion: VERSION, log }));
-  };
-
-  // Loopback keeps other machines out; other users of this machine are known by their
-  // connection (looked up once, as it opens) and refused every request and upgrade.
-  const foreignSockets = new WeakSet<Socket>();
-  const onConnection = (socket: Socket) => {
-    if (!isSameUser(socket)) foreignSockets.add(socket);
-  };
-  const refusalForAnotherUser = () => JSON.stringify({ v: PROTOCOL_VERSION, id: null, error: errorShape('FORBIDDEN',
-    'This any server belongs to another user of this machine; start your own on another port (--port).') });
-  const guardedHandler = (request: IncomingMessage, response: ServerResponse) => {
-    if (!foreignSockets.has(request.socket as Socket)) return handler(request, response);
-    log('refused a request from another user of this machine');
-    response.writeHead(403, { 'content-type': 'application/json', connection: 'close' }).end(refusalForAnotherUser());
-  };
-  const guardedUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!foreignSockets.has(request.socket as Socket)) return onUpgrade(request, socket, head);
-    log('refused a WebSocket from another user of this machine');
-    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
 
   // Loopback only: 127.0.0.1 always, ::1 too where the machine has IPv6, on the same port.
-  const primary = createServer(KEEP_ALIVE, guardedHandler);
-  primary.on('connection', onConnection);
-  primary.on('upgrade', guardedUpgrade);
+  const primary = createServer(KEEP_ALIVE, handler);
+  primary.on('connection', owners.noteConnection);
+  primary.on('upgrade', onUpgrade);
   await listen(primary, port, '127.0.0.1');
   port = (primary.address() as AddressInfo).port;
   const servers: Server[] = [primary];
-  const secondary = createServer(KEEP_ALIVE, guardedHandler);
-  secondary.on('connection', onConnection);
-  secondary.on('upgrade', guardedUpgrade);
+  const secondary = createServer(KEEP_ALIVE, handler);
+  secondary.on('connection', owners.noteConnection);
+  secondary.on('upgrade', onUpgrade);
   try {
     await listen(secondary, port, '::1');
     servers.push(secondary);
@@ -205,7 +189,7 @@ async function callInProcess<Result>(dispatcher: CallDispatcher, request: { page
   const parsed = request.method === undefined ? parse(MethodsRequest, request) : parse(CallRequest, request);
   if (!parsed.ok) throw toAnyError(errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`));
   try {
-    return (await dispatcher.dispatch(toDispatchedCall(request), signal)) as Result;
+    return (await dispatcher.dispatch(toDispatchedCall(parsed.value), signal)) as Result;
   } catch (error) {
     throw error instanceof CallFailure ? toAnyError(error.shape) : error;
   }

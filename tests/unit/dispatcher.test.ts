@@ -1,11 +1,15 @@
 /**
  * The server's call table, driven with a fake browser link: every call ends exactly once.
+ *
+ * Time is fake (node:test's mock timers, for setTimeout and Date): a test moves the clock with
+ * `mock.timers.tick(ms)`, so deadlines, waits and graces are checked to the millisecond and
+ * nothing depends on how fast the machine is.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import type { ServerToExtension } from '../../src/protocol/index.js';
-import { CallFailure } from '../../src/protocol/index.js';
-import { CallDispatcher, type BrowserLink } from '../../src/server/dispatcher.js';
+import { CallFailure, DEFAULT_CALL_TIMEOUT_MS } from '../../src/protocol/index.js';
+import { CallDispatcher, toDispatchedCall, type BrowserLink, type DispatchedCall } from '../../src/server/dispatcher.js';
 
 function fakeBrowser(workerId = 'worker-1') {
   const sent: ServerToExtension[] = [];
@@ -17,6 +21,7 @@ function fakeBrowser(workerId = 'worker-1') {
       if (!open) throw new Error('closed');
       sent.push(message);
     },
+    inspect: async () => undefined,
     close() {
       open = false;
     },
@@ -28,7 +33,8 @@ const dispatcher = (options: Partial<ConstructorParameters<typeof CallDispatcher
   new CallDispatcher({ browserWaitMs: 200, reconnectGraceMs: 100, port: 8765, ...options });
 
 let nextId = 0;
-const aCall = (timeout = 1_000) => ({ id: `call-${++nextId}`, page: 'https://example.com/', method: 'echo', params: { a: 1 }, timeout });
+const aCall = (timeout = 1_000): DispatchedCall & { type: 'call' } =>
+  ({ type: 'call', id: `call-${++nextId}`, page: 'https://example.com/', method: 'echo', params: { a: 1 }, timeout });
 
 async function failureOf(promise: Promise<unknown>): Promise<CallFailure['shape']> {
   try {
@@ -40,7 +46,42 @@ async function failureOf(promise: Promise<unknown>): Promise<CallFailure['shape'
   assert.fail('the call succeeded');
 }
 
+/** Lets every promise callback that is due run (setImmediate is not faked). */
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Whether `promise` has settled by now, with the fake clock where it is. */
+async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  await flush();
+  return settled;
+}
+
+describe('toDispatchedCall', () => {
+  test('a request that names a method is a call, with the defaults filled in', () => {
+    assert.deepEqual(toDispatchedCall({ page: 'https://example.com/', method: 'echo' }, 'id-1'),
+      { type: 'call', id: 'id-1', page: 'https://example.com/', method: 'echo', params: {}, timeout: DEFAULT_CALL_TIMEOUT_MS });
+    assert.deepEqual(toDispatchedCall({ page: 'https://example.com/', method: 'echo', params: { a: 1 }, timeout: 5 }, 'id-2'),
+      { type: 'call', id: 'id-2', page: 'https://example.com/', method: 'echo', params: { a: 1 }, timeout: 5 });
+  });
+
+  test('a request without a method is a listing, which carries no params', () => {
+    assert.deepEqual(toDispatchedCall({ page: 'https://example.com/' }, 'id-3'),
+      { type: 'list', id: 'id-3', page: 'https://example.com/', timeout: DEFAULT_CALL_TIMEOUT_MS });
+  });
+
+  test('each call gets a fresh id of the server\'s own', () => {
+    const { id: first } = toDispatchedCall({ page: 'https://example.com/' });
+    const { id: second } = toDispatchedCall({ page: 'https://example.com/' });
+    assert.match(first, /^[0-9a-f-]{36}$/);
+    assert.notEqual(first, second);
+  });
+});
+
 describe('CallDispatcher', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
+  afterEach(() => mock.timers.reset());
+
   test('sends the call to the browser and resolves with its result', async () => {
     const calls = dispatcher();
     const browser = fakeBrowser();
@@ -51,6 +92,16 @@ describe('CallDispatcher', () => {
     calls.receive(browser, { v: 1, type: 'result', id: call.id, result: { ok: 1 } });
     assert.deepEqual(await pending, { ok: 1 });
     assert.equal(calls.callsInFlight, 0);
+  });
+
+  test('sends a listing as a list message, without method or params', async () => {
+    const calls = dispatcher();
+    const browser = fakeBrowser();
+    calls.attach(browser);
+    const pending = calls.dispatch({ type: 'list', id: 'list-1', page: 'https://example.com/', timeout: 1_000 });
+    assert.deepEqual(browser.sent[0], { v: 1, type: 'list', id: 'list-1', page: 'https://example.com/', timeout: 1_000 });
+    calls.receive(browser, { v: 1, type: 'result', id: 'list-1', result: [{ name: 'echo' }] });
+    assert.deepEqual(await pending, [{ name: 'echo' }]);
   });
 
   test('passes the page\'s structured error through unchanged', async () => {
@@ -72,32 +123,58 @@ describe('CallDispatcher', () => {
     calls.attach(stranger);
     const call = aCall(300);
     const pending = calls.dispatch(call); // goes to the newest browser: worker-2
+    assert.equal(stranger.sent[0]?.id, call.id);
+    assert.equal(browser.sent.length, 0);
     calls.receive(browser, { v: 1, type: 'result', id: call.id, result: 'forged' });
     calls.receive(stranger, { v: 1, type: 'result', id: 'no-such-call', result: 1 });
+    assert.equal(await hasSettled(pending), false, 'neither the forged nor the unknown result ended the call');
     calls.receive(stranger, { v: 1, type: 'result', id: call.id, result: 'real' });
     assert.equal(await pending, 'real');
   });
 
-  test('a call with no browser waits for one to connect', async () => {
+  test('a call with no browser waits for one to connect, and the browser gets what is left of its time', async () => {
     const calls = dispatcher({ browserWaitMs: 1_000 });
-    const call = aCall();
+    const call = aCall(1_000);
     const pending = calls.dispatch(call);
+    mock.timers.tick(500);
+    assert.equal(await hasSettled(pending), false, 'still waiting for a browser');
     const browser = fakeBrowser();
-    setTimeout(() => calls.attach(browser), 50);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    calls.attach(browser);
+    await flush();
     assert.equal(browser.sent[0]?.id, call.id);
+    assert.equal((browser.sent[0] as { timeout: number }).timeout, 500);
     calls.receive(browser, { v: 1, type: 'result', id: call.id, result: 7 });
     assert.equal(await pending, 7);
   });
 
-  test('a call with no browser fails with NO_BROWSER, saying how to get one', async () => {
-    const started = Date.now();
-    const shape = await failureOf(dispatcher({ browserWaitMs: 100 }).dispatch(aCall()));
+  test('GET /status sees each call waiting for a browser, then in the browser, with its elapsed time', async () => {
+    const calls = dispatcher({ browserWaitMs: 1_000 });
+    const call = aCall(5_000);
+    const pending = calls.dispatch(call);
+    mock.timers.tick(300);
+    assert.deepEqual(calls.calls, [{ id: call.id, page: call.page, method: 'echo', phase: 'waiting-for-browser', elapsedMs: 300 }]);
+    const browser = fakeBrowser();
+    calls.attach(browser);
+    await flush();
+    mock.timers.tick(200);
+    assert.deepEqual(calls.calls, [{ id: call.id, page: call.page, method: 'echo', phase: 'in-browser', elapsedMs: 500 }]);
+    calls.receive(browser, { v: 1, type: 'result', id: call.id, result: null });
+    await pending;
+    assert.deepEqual(calls.calls, []);
+  });
+
+  test('a call with no browser fails with NO_BROWSER after the browser wait, saying how to get one', async () => {
+    const pending = dispatcher({ browserWaitMs: 100 }).dispatch(aCall(1_000));
+    mock.timers.tick(99);
+    assert.equal(await hasSettled(pending), false, 'not before the browser wait is over');
+    mock.timers.tick(1);
+    assert.equal(await hasSettled(pending), true, 'at the browser wait, not at the call\'s 1 s deadline');
+    const shape = await failureOf(pending);
     assert.equal(shape.code, 'NO_BROWSER');
     assert.equal(shape.name, 'NoBrowserError');
+    assert.match(shape.message, /waited 100 ms/);
     assert.match(shape.message, /npx any launch/);
     assert.match(shape.message, /npx any extension/);
-    assert.ok(Date.now() - started < 500);
   });
 
   test('the deadline fails the call with TIMEOUT and tells the browser to cancel it', async () => {
@@ -105,7 +182,12 @@ describe('CallDispatcher', () => {
     const browser = fakeBrowser();
     calls.attach(browser);
     const call = aCall(50);
-    const shape = await failureOf(calls.dispatch(call));
+    const pending = calls.dispatch(call);
+    mock.timers.tick(49);
+    assert.equal(await hasSettled(pending), false, 'not before the deadline');
+    assert.equal(browser.sent.length, 1, 'no cancel yet');
+    mock.timers.tick(1);
+    const shape = await failureOf(pending);
     assert.equal(shape.code, 'TIMEOUT');
     assert.match(shape.message, /50 ms/);
     assert.deepEqual(browser.sent[1], { v: 1, type: 'cancel', id: call.id, reason: 'TIMEOUT' });
@@ -129,12 +211,15 @@ describe('CallDispatcher', () => {
     const browser = fakeBrowser();
     calls.attach(browser);
     const pending = calls.dispatch(aCall(5_000));
-    const started = Date.now();
     browser.close();
     calls.detach(browser);
+    mock.timers.tick(99);
+    assert.equal(await hasSettled(pending), false, 'not before the grace is over');
+    mock.timers.tick(1);
+    assert.equal(await hasSettled(pending), true, 'reported at the grace, not at the call\'s deadline');
     const shape = await failureOf(pending);
     assert.equal(shape.code, 'DISCONNECTED');
-    assert.ok(Date.now() - started < 1_000, 'reported at the grace, not at the call\'s deadline');
+    assert.match(shape.message, /within 100 ms/);
     assert.equal(calls.browsers.length, 0);
   });
 
@@ -145,8 +230,11 @@ describe('CallDispatcher', () => {
     const call = aCall(5_000);
     const pending = calls.dispatch(call);
     calls.detach(first);
+    mock.timers.tick(400);
     const again = fakeBrowser('worker-1');
     calls.attach(again);
+    mock.timers.tick(1_000);
+    assert.equal(await hasSettled(pending), false, 'the grace ended when the worker came back');
     calls.receive(again, { v: 1, type: 'result', id: call.id, result: 'delivered' });
     assert.equal(await pending, 'delivered');
   });

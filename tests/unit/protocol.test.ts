@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
   BackgroundToContent,
@@ -7,14 +7,21 @@ import {
   ContentToBackground,
   ContentToPage,
   DEFAULT_PORT,
+  ERROR_CODE_LIST,
   ERROR_CODES,
+  ErrorPayload,
+  errorShape,
   ExtensionToServer,
   PageToContent,
   parse,
   ServerToExtension,
+  Status,
 } from '../../src/protocol/index.js';
+import * as errorClasses from '../../src/protocol/error-classes.js';
+import * as clientErrors from '../../src/client/errors.js';
+import * as publicApi from '../../src/index.js';
 import { extensionIdFromKey, PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
-import { SERVER_PORT } from '../../src/extension/settings.js';
+import * as settings from '../../src/extension/settings.js';
 
 describe('CallRequest (the POST /call body)', () => {
   const valid = { page: 'https://example.com/app', method: 'ask', params: { prompt: 'hi' }, timeout: 1000 };
@@ -90,6 +97,54 @@ describe('messages are tagged by direction, so no side mistakes its own message 
   });
 });
 
+describe('the error shape and the error classes', () => {
+  test('the error shape every receiver validates is what errorShape() builds, for every code', () => {
+    for (const code of ERROR_CODE_LIST) {
+      const shape = errorShape(code, 'went wrong', code === 'METHOD_NOT_FOUND' ? { methods: ['a'] } : {});
+      assert.deepEqual(parse(ErrorPayload, shape), { ok: true, value: shape }, code);
+    }
+    assert.equal(parse(ErrorPayload, { name: 'E', message: 'm', code: 'NOPE' }).ok, false);
+    assert.equal(parse(ErrorPayload, { name: 'E', code: 'INTERNAL' }).ok, false);
+    assert.equal(parse(ErrorPayload, { name: 'E'.repeat(257), message: 'm', code: 'INTERNAL' }).ok, false);
+  });
+
+  test('each code has its own class, named as ERROR_CODES says, keeping code, methods and the page\'s stack', () => {
+    const classes = new Set<unknown>();
+    for (const code of ERROR_CODE_LIST) {
+      const error = errorClasses.toAnyError(errorShape(code, 'went wrong', { methods: ['a'], stack: 'at page.js:1' }));
+      assert.ok(error instanceof errorClasses.AnyError, code);
+      assert.equal(error.constructor.name, ERROR_CODES[code].name, code);
+      assert.equal(error.name, ERROR_CODES[code].name, code);
+      assert.equal(error.code, code);
+      assert.equal(error.message, 'went wrong');
+      assert.deepEqual(error.methods, ['a']);
+      assert.equal(error.stack, 'at page.js:1');
+      classes.add(error.constructor);
+    }
+    assert.equal(classes.size, ERROR_CODE_LIST.length, 'no two codes share a class');
+    // METHOD_THREW keeps the page's own name.
+    assert.equal(errorClasses.toAnyError({ name: 'TypeError', message: 'x', code: 'METHOD_THREW' }).name, 'TypeError');
+  });
+
+  test('the client and the package export the very classes the server throws, so instanceof holds across them', () => {
+    for (const [name, value] of Object.entries(errorClasses)) {
+      assert.equal((clientErrors as Record<string, unknown>)[name], value, `src/client/errors.ts ${name}`);
+      assert.equal((publicApi as Record<string, unknown>)[name], value, `src/index.ts ${name}`);
+    }
+    assert.deepEqual(Object.keys(clientErrors).sort(), Object.keys(errorClasses).sort());
+    for (const { name } of Object.values(ERROR_CODES)) assert.equal(typeof (publicApi as Record<string, unknown>)[name], 'function', `\`import { ${name} } from 'any'\``);
+  });
+
+  test('GET /status\'s calls are validated as the server builds them', () => {
+    const status = {
+      ok: true, v: 1, service: 'any', version: '0.1.0', pid: 1, port: 8765, extension: false, browsers: [], callsInFlight: 0,
+      calls: [{ id: 'a', page: 'https://a.b/', phase: 'waiting-for-browser', elapsedMs: 3 }, { id: 'b', page: 'https://a.b/', method: 'm', phase: 'in-browser', elapsedMs: 0 }],
+    };
+    assert.ok(parse(Status, status).ok);
+    assert.equal(parse(Status, { ...status, calls: [{ ...status.calls[0], phase: 'running' }] }).ok, false);
+  });
+});
+
 describe('constants shared by every part', () => {
   test('every error code has a name and an HTTP error status', () => {
     for (const [code, { name, status }] of Object.entries(ERROR_CODES)) {
@@ -98,8 +153,21 @@ describe('constants shared by every part', () => {
     }
   });
 
-  test('the extension\'s built-in port is the server\'s default port', () => {
-    assert.equal(SERVER_PORT, DEFAULT_PORT);
+  test('the extension takes its port from settings.js alone, which `any launch --port N` rewrites whole', () => {
+    // The launcher replaces settings.js with one line per export: there must be no other export to lose.
+    assert.deepEqual(Object.keys(settings), ['SERVER_PORT']);
+    const launcher = readFileSync(new URL('../../src/launcher/launch.ts', import.meta.url), 'utf8');
+    for (const name of Object.keys(settings)) assert.match(launcher, new RegExp(`export const ${name} = \\$\\{port\\}`), `launch.ts writes ${name}`);
+    // Everyday Chrome runs the extension as built, on the documented default port.
+    assert.equal(settings.SERVER_PORT, 8765);
+    assert.equal(DEFAULT_PORT, 8765);
+    // No other file of the extension names a port of its own, which --port would not reach.
+    const extensionDir = new URL('../../src/extension/', import.meta.url);
+    const files = readdirSync(extensionDir, { recursive: true }).map(String).filter((file) => file.endsWith('.ts') && file !== 'settings.ts');
+    assert.ok(files.length > 5, `found only ${files.join(', ')}`);
+    for (const file of files) {
+      assert.doesNotMatch(readFileSync(new URL(file, extensionDir), 'utf8'), /\bDEFAULT_PORT\b|\b8765\b/, `src/extension/${file} names a port`);
+    }
   });
 
   test('the extension ID is pinned by the manifest key (the README and users rely on it)', () => {
