@@ -25,6 +25,13 @@ or None). The first call starts the local any server if none is running; it keep
 the next calls, and exits by itself once it has had no browser connected and no calls for 15
 minutes.
 
+To see what a page offers, list its methods, with the description and input schema their
+userscript gave them::
+
+    >>> any_client.methods("https://example.com/")      # with examples/userscripts
+    [{'name': 'pageInfo', 'description': 'Waits `delay` ms, then returns the page title, URL and
+      ready state.', 'inputSchema': {'type': 'object', 'properties': {'delay': {...}}}}]
+
 Installation
 ------------
 
@@ -90,10 +97,16 @@ import threading
 import weakref
 from urllib.parse import urlsplit
 
-__all__ = ["call", "health", "stop_server", "AnyError", "DEFAULT_PORT"]
+__all__ = ["call", "methods", "health", "stop_server", "AnyError", "DEFAULT_PORT"]
 
 #: The port of the any server, unless you choose another one everywhere.
 DEFAULT_PORT = 8765
+
+# The constants below restate the any server's own (src/protocol); tests/python checks each one
+# against the build's dist/protocol.json, so that the two cannot drift apart.
+
+# The ``v`` of every message.
+_PROTOCOL_VERSION = 1
 
 # Seconds. The server's own default call timeout, and its maximum.
 _DEFAULT_TIMEOUT = 30.0
@@ -192,16 +205,56 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
     body = _call_body(page, method, params, timeout)
     _check_port(port)
     command = _checked_command(server_command)
+    return _send("/call", body, timeout, port, start_server, command)
+
+
+def methods(page, *, timeout=None, port=DEFAULT_PORT, start_server=True, server_command=None):
+    """List the methods the page at ``page`` offers: those :func:`call` can run there.
+
+    ::
+
+        >>> any_client.methods("https://example.com/")
+        [{'name': 'add', 'description': 'Adds two numbers.',
+          'inputSchema': {'type': 'object', 'properties': {'a': {'type': 'number'},
+                          'b': {'type': 'number'}}, 'required': ['a', 'b']}},
+         {'name': 'headline'}]
+
+    The list comes from the tab a call to ``page`` would run in -- an open one, or one the
+    browser opens -- once the page has loaded. Each entry is a dict with the method's ``name``,
+    and with ``description`` (a string) and ``inputSchema`` (a JSON Schema, as a dict) when the
+    userscript gave the function those properties, as the WebMCP proposal does::
+
+        __any__.add.description = 'Adds two numbers.';
+        __any__.add.inputSchema = { type: 'object', properties: { a: { type: 'number' } } };
+
+    A page where no userscript registered a method gives ``[]``.
+
+    Arguments: ``page``, ``timeout`` (seconds, for opening the tab and listing; ``None`` means
+    the server's default of 30 s, at most 3600), ``port``, ``start_server`` and
+    ``server_command``, all as for :func:`call`, which also starts a server when none runs.
+
+    Raises :class:`AnyError` on any failure, as :func:`call` does: bad arguments raise it with
+    code ``BAD_REQUEST`` (name ``BadRequestError``) before any request is sent; no browser gives
+    ``NO_BROWSER``, a tab that fails to load ``TAB_FAILED``.
+    """
+    body = _methods_body(page, timeout)
+    _check_port(port, "request")
+    command = _checked_command(server_command, "request")
+    return _send("/methods", body, timeout, port, start_server, command)
+
+
+def _send(path, body, timeout, port, start_server, command):
+    """POST ``body`` to ``path``, starting a server if none runs; return the answer's result."""
     wait = (_DEFAULT_TIMEOUT if timeout is None else timeout) + _GRACE
     try:
-        status, answer = _post_call(port, body, wait)
+        status, answer = _post(port, path, body, wait)
     except _Unreachable:
         if not start_server:
             raise _error("NO_SERVER", f"No any server is running on port {port}. Start one with "
                          f"`npx any serve --port {port}`, or let calls start it (start_server=True).") from None
         _start_server(port, command)
         try:
-            status, answer = _post_call(port, body, wait)
+            status, answer = _post(port, path, body, wait)
         except _Unreachable:
             raise _error("NO_SERVER", f"An any server was started on port {port}, but it refuses "
                          "connections.") from None
@@ -246,8 +299,9 @@ def stop_server(port=DEFAULT_PORT):
 # ── arguments ──────────────────────────────────────────────────────────────────
 
 
-def _bad(problem):
-    return _error("BAD_REQUEST", f"Bad call: {problem}.")
+def _bad(problem, what="call"):
+    """``BadRequestError``, worded as the server words it: "Bad call: ..." or "Bad request: ..."."""
+    return _error("BAD_REQUEST", f"Bad {what}: {problem}.")
 
 
 def _call_body(page, method, params, timeout):
@@ -273,6 +327,17 @@ def _call_body(page, method, params, timeout):
                    f"None): {error}") from None
 
 
+def _methods_body(page, timeout):
+    """The JSON body of ``POST /methods``, or ``BadRequestError`` naming the first bad argument."""
+    if not isinstance(page, str) or not _is_http_url(page):
+        raise _bad("page must be an absolute http: or https: URL string, such as "
+                   f"\"https://example.com/\" (got {page!r})", "request")
+    request = {"page": page}
+    if timeout is not None:
+        request["timeout"] = _timeout_ms(timeout, "request")
+    return json.dumps(request, separators=(",", ":")).encode("utf-8")
+
+
 def _is_http_url(text):
     try:
         parts = urlsplit(text)
@@ -281,27 +346,27 @@ def _is_http_url(text):
         return False
 
 
-def _timeout_ms(timeout):
+def _timeout_ms(timeout, what="call"):
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise _bad(f"timeout must be a number of seconds, such as 10 or 0.5 (got {timeout!r})")
+        raise _bad(f"timeout must be a number of seconds, such as 10 or 0.5 (got {timeout!r})", what)
     # Also refuses NaN, for which every comparison is false.
     if not 0 < timeout <= _MAX_TIMEOUT:
-        raise _bad(f"timeout must be more than 0 and at most {_MAX_TIMEOUT:g} seconds (got {timeout!r})")
+        raise _bad(f"timeout must be more than 0 and at most {_MAX_TIMEOUT:g} seconds (got {timeout!r})", what)
     return max(1, round(timeout * 1000))
 
 
-def _check_port(port):
+def _check_port(port, what="call"):
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise _bad(f"port must be a whole number from 1 to 65535 (got {port!r})")
+        raise _bad(f"port must be a whole number from 1 to 65535 (got {port!r})", what)
 
 
-def _checked_command(server_command):
+def _checked_command(server_command, what="call"):
     if server_command is None:
         return None
     if (not isinstance(server_command, (list, tuple)) or not server_command
             or not all(isinstance(part, str) and part for part in server_command)):
         raise _bad("server_command must be a non-empty list of strings, such as [\"npx\", \"any\"] "
-                   f"(got {server_command!r})")
+                   f"(got {server_command!r})", what)
     return list(server_command)
 
 
@@ -398,10 +463,11 @@ def _close_connections():
         _open_connections.clear()
 
 
-def _post_call(port, body, wait):
-    """``POST /call``; returns (status, answer). Raises ``_Unreachable`` if nothing listens."""
+def _post(port, path, body, wait):
+    """``POST /call`` or ``POST /methods``; returns (status, answer). Raises ``_Unreachable`` if
+    nothing listens."""
     try:
-        return _request(port, "POST", "/call", body, wait)
+        return _request(port, "POST", path, body, wait)
     except _NotJson:
         raise _port_taken(port) from None
     except socket.timeout:
@@ -414,7 +480,7 @@ def _post_call(port, body, wait):
 
 
 def _result_of(port, status, answer):
-    if isinstance(answer, dict) and answer.get("v") == 1:
+    if isinstance(answer, dict) and answer.get("v") == _PROTOCOL_VERSION:
         error = answer.get("error")
         if isinstance(error, dict):
             raise _from_payload(error)

@@ -1,8 +1,10 @@
 // Builds dist/: the Node side with tsc (modules + type declarations for `import ... from 'any'`),
-// and the extension with esbuild into dist/extension, a folder Chrome loads unpacked.
+// the extension with esbuild into dist/extension, a folder Chrome loads unpacked, and
+// dist/protocol.json, the protocol's constants for what is not TypeScript (the Python client's
+// tests and the README's test check their copies against it).
 // Runs on `npm ci` (the `prepare` script), so a fresh clone is ready to use.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('../', import.meta.url).pathname;
@@ -12,6 +14,10 @@ const extensionOut = `${dist}/extension`;
 rmSync(dist, { recursive: true, force: true });
 
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`], { stdio: 'inherit' });
+
+// The protocol's constants, read from the modules tsc just wrote: one definition, in src/protocol.
+const { describeProtocol } = await import(new URL('../dist/protocol/description.js', import.meta.url).href);
+writeFileSync(`${dist}/protocol.json`, `${JSON.stringify(describeProtocol(), null, 2)}\n`);
 
 // The CLI as one file: it starts in a fraction of the time of a few dozen modules, which is felt
 // at every `any …` command and in every server a call starts. It sits in dist/ next to the

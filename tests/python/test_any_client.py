@@ -417,6 +417,110 @@ class BadArgumentsTest(unittest.TestCase):
             self.assertTrue(received[0].endswith(b'"params":{"a":1},"timeout":1500}'), received)
 
 
+class MethodsTest(unittest.TestCase):
+    """methods(): the page's methods, as the TypeScript methods() and `any methods` list them."""
+
+    def test_lists_the_pages_methods_with_the_description_and_input_schema_a_userscript_gave(self):
+        page = PAGES.url("/listed")
+        listed = any_client.methods(page, port=PORT)
+        self.assertIsInstance(listed, list)
+        names = [method["name"] for method in listed]
+        for name in ("echo", "add", "sleep", "count", "throwTypeError"):
+            self.assertIn(name, names)
+        for hidden in ("hiddenMethod", "notAFunction"):  # not enumerable, not a function
+            self.assertNotIn(hidden, names)
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual(next(method for method in listed if method["name"] == "add"), {
+            "name": "add",
+            "description": "Adds two numbers.",
+            "inputSchema": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+                            "required": ["a", "b"]},
+        })
+        self.assertEqual(next(method for method in listed if method["name"] == "echo"), {"name": "echo"})
+        # The same tab a call uses: what it lists can be called, and a wrong name lists the same.
+        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=PORT), 3)
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(page, "noSuchMethod", port=PORT)
+        self.assertEqual(sorted(caught.exception.methods), sorted(names))
+        self.assertEqual(any_client.methods(page, timeout=5, port=PORT), listed)
+
+    def test_a_page_without_methods_gives_an_empty_list(self):
+        # The test userscript matches 127.0.0.1 only: localhost is the same server, with no methods.
+        self.assertEqual(any_client.methods(f"http://localhost:{PAGES.port}/unmatched", port=PORT), [])
+
+    def test_starts_a_server_when_none_runs(self):
+        any_client.call(PAGES.url("/methods-start"), "echo", port=PORT)
+        before = any_client.health(PORT)["pid"]
+        self.assertTrue(stop_and_wait(PORT), f"the server did not stop: {server_pids(PORT)}")
+        self.assertIn("echo", [method["name"] for method in any_client.methods(PAGES.url("/methods-start"), port=PORT)])
+        self.assertNotEqual(any_client.health(PORT)["pid"], before)
+
+    def test_without_a_browser_it_is_NO_BROWSER_and_without_a_server_NO_SERVER(self):
+        port = free_port()
+        with self.assertRaises(AnyError) as caught:
+            any_client.methods(PAGES.url("/lonely"), port=port, start_server=False)
+        self.assertEqual((caught.exception.code, caught.exception.name), ("NO_SERVER", "NoServerError"))
+        self.assertEqual(server_pids(port), [])
+        try:
+            with self.assertRaises(AnyError) as caught:  # a server starts, but no browser comes
+                any_client.methods(PAGES.url("/lonely"), port=port, timeout=0.5)
+            self.assertEqual((caught.exception.code, caught.exception.name), ("NO_BROWSER", "NoBrowserError"))
+        finally:
+            self.assertTrue(stop_and_wait(port))
+
+    def test_bad_arguments_raise_BadRequestError_before_any_request(self):
+        bad = [
+            dict(page="example.com"), dict(page="ftp://example.com/"), dict(page=None),
+            dict(page="javascript:alert(1)"), dict(page="https://example.com/", timeout=0),
+            dict(page="https://example.com/", timeout="5"), dict(page="https://example.com/", timeout=True),
+            dict(page="https://example.com/", timeout=3601),
+            dict(page="https://example.com/", server_command="npx any"),
+        ]
+        with socket.create_server(("127.0.0.1", 0)) as listener:  # accepts nothing
+            port = listener.getsockname()[1]
+            for kwargs in bad:
+                with self.subTest(**{k: repr(v) for k, v in kwargs.items()}):
+                    with self.assertRaises(AnyError) as caught:
+                        any_client.methods(**kwargs, port=port)
+                    self.assertEqual((caught.exception.code, caught.exception.name), ("BAD_REQUEST", "BadRequestError"))
+                    self.assertTrue(caught.exception.message.startswith("Bad request: "), caught.exception.message)
+            for port_value in ("8765", 0, 65536, True):
+                with self.subTest(port=repr(port_value)):
+                    with self.assertRaises(AnyError) as caught:
+                        any_client.methods("https://example.com/", port=port_value)
+                    self.assertEqual(caught.exception.code, "BAD_REQUEST")
+            with self.assertRaises(TypeError):  # the options are keyword-only, as call()'s
+                any_client.methods("https://example.com/", 5)
+            listener.setblocking(False)
+            with self.assertRaises(BlockingIOError):
+                listener.accept()  # no connection was ever attempted
+
+    def test_posts_the_page_and_the_timeout_in_whole_milliseconds_to_methods(self):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+            received = []
+
+            def answer():  # as an any server would
+                for _ in range(2):
+                    connection, _ = listener.accept()
+                    with connection:
+                        received.append(read_request(connection))
+                        body = b'{"v":1,"id":"1","result":[{"name":"x"}]}'
+                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                           b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+            thread = threading.Thread(target=answer, daemon=True)
+            thread.start()
+            self.assertEqual(any_client.methods("https://example.com/", timeout=1.5, port=port, start_server=False),
+                             [{"name": "x"}])
+            self.assertEqual(any_client.methods("https://example.com/", port=port, start_server=False), [{"name": "x"}])
+            thread.join(5)
+            self.assertTrue(received[0].startswith(b"POST /methods HTTP/1.1\r\n"), received)
+            self.assertIn(f"\r\nHost: 127.0.0.1:{port}\r\n".encode(), received[0])
+            self.assertTrue(received[0].endswith(b'\r\n\r\n{"page":"https://example.com/","timeout":1500}'), received)
+            self.assertTrue(received[1].endswith(b'\r\n\r\n{"page":"https://example.com/"}'), received)
+
+
 class ServerLifecycleTest(unittest.TestCase):
     def test_first_calls_from_threads_at_once_start_exactly_one_server(self):
         any_client.call(PAGES.url("/race"), "echo", port=PORT)
