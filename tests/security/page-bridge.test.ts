@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call } from '../../src/client/call.js';
+import { call, methods } from '../../src/client/call.js';
+import type { MethodNotFoundError } from '../../src/client/errors.js';
 import { startStack, TEST_CONTROL_EXTENSION, waitFor, type Stack } from '../e2e/harness.js';
 
 describe('the page bridge with hostile and sloppy pages', () => {
@@ -40,6 +41,52 @@ describe('the page bridge with hostile and sloppy pages', () => {
     await waitFor(() => (stack.server.dispatcher.browsers[0]?.workerId ?? before) !== before, 10_000, () => 'the extension did not come back');
     assert.deepEqual(await run('/hostile/listening/late', 'hostileEcho', { late: true }), { late: true });
     assert.deepEqual(await run('/hostile/listening/late', 'spied'), []);
+  });
+
+  /** Opens `path` in a tab while the any extension is off, so its scripts ran before any's bridge. */
+  const openBeforeTheExtension = async (path: string) => {
+    const worker = stack.server.dispatcher.browsers[0]?.workerId;
+    await run('/', 'control', { action: 'open-tab-while-any-disabled', url: stack.pages.url(path), delay: 100 });
+    await waitFor(() => (stack.server.dispatcher.browsers[0]?.workerId ?? worker) !== worker, 10_000, () => 'the extension did not come back');
+  };
+
+  test('a tab open before the extension that forges answers spoils only its own calls: calls to other tabs all succeed', async () => {
+    await openBeforeTheExtension('/tampered/forger/late');
+    const tabs = await countTabs();
+    await Promise.all([run('/others/a', 'echo'), run('/others/b', 'echo')]);
+    for (let round = 0; round < 8; round++) {
+      const forged = Array.from({ length: 3 }, (_, i) => run('/tampered/forger/late', 'forgedEcho', { round, i }));
+      const others = Array.from({ length: 20 }, (_, i) => run(i % 2 ? '/others/a' : '/others/b', 'echo', { round, i }));
+      const outcomes = await Promise.allSettled([...forged, ...others]);
+      outcomes.slice(3).forEach((outcome, i) => {
+        assert.equal(outcome.status, 'fulfilled', `round ${round}, call ${i} to another tab: ${outcome.status === 'rejected' ? outcome.reason : ''}`);
+        assert.deepEqual((outcome as PromiseFulfilledResult<unknown>).value, { round, i });
+      });
+      for (const outcome of outcomes.slice(0, 3)) {
+        assert.equal(outcome.status, 'rejected');
+        assert.equal((outcome as PromiseRejectedResult).reason.code, 'BAD_RESULT', 'the forged answer came first, and was refused as malformed');
+        assert.match((outcome as PromiseRejectedResult).reason.message, /not JSON/);
+      }
+    }
+    assert.equal(await run('/tampered/forger/late', 'forgeries'), 24, 'every forged call ran in the tab that was open before the extension');
+    assert.equal(await countTabs(), tabs + 2, 'only the two other pages got tabs');
+  });
+
+  test('a tab open before the extension whose scripts replaced JSON and Array.prototype methods still gets exact answers', async () => {
+    await openBeforeTheExtension('/tampered/prepatched/late');
+    const tabs = await countTabs();
+    const page = stack.pages.url('/tampered/prepatched/late');
+    assert.deepEqual(await run('/tampered/prepatched/late', 'prepatchedEcho', { x: [1, 2], y: 'z' }), { x: [1, 2], y: 'z' });
+    const listed = await methods(page, { port: stack.port, timeout: 15_000 });
+    assert.deepEqual(listed.find((method) => method.name === 'prepatchedEcho'),
+      { name: 'prepatchedEcho', description: 'Echoes its params', inputSchema: { type: 'object', properties: { x: { type: 'array' } } } });
+    await assert.rejects(run('/tampered/prepatched/late', 'missing'), (error: MethodNotFoundError) => {
+      assert.equal(error.code, 'METHOD_NOT_FOUND');
+      assert.ok(error.methods?.includes('prepatchedEcho'));
+      assert.match(error.message, /Methods here: .*prepatchedEcho/);
+      return true;
+    });
+    assert.equal(await countTabs(), tabs, 'the calls ran in the tab that was open, not in a new one');
   });
 
   test('a method that throws a value without a prototype still gets a structured error', async () => {

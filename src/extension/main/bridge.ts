@@ -13,7 +13,14 @@
  * argument. Hence everything, helpers included, is inside it, and nothing is imported at run time.
  *
  * The primitives it relies on are captured when it starts, so a page script that later patches
- * `dispatchEvent`, `CustomEvent`, `JSON` or `Object.prototype` cannot read or forge its messages.
+ * `dispatchEvent`, `CustomEvent`, `JSON`, `Array.prototype` or `Object.prototype` cannot read or
+ * forge its messages; it calls them with `Reflect.apply`, never as methods of the page's objects.
+ * Injected late, it starts after the page's scripts, which may already have patched them: then it
+ * takes its JavaScript primitives (JSON, Array, Object, Reflect, Map) from a fresh realm, an empty
+ * iframe it adds and removes at once (an about:blank frame loads nothing, so a strict CSP allows
+ * it). The DOM primitives it still takes from the page; what a page that patched those before a
+ * late injection can do is bounded by the content script, which checks every answer
+ * (isolated/page-answers.ts): it can spoil only its own tab's calls.
  */
 import type { ErrorShape } from '../../protocol/errors.js';
 
@@ -29,32 +36,69 @@ export interface PageBridgeSetup {
 }
 
 export function runPageBridge(setup: PageBridgeSetup): void {
-  const { apply } = Reflect;
   const { addEventListener: listen, removeEventListener: unlisten, dispatchEvent: dispatch } = EventTarget.prototype;
   const SafeCustomEvent = CustomEvent;
   const getDetail = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail')!.get!;
-  const { stringify: toJson, parse: fromJson } = JSON;
-  const { hasOwn, keys } = Object;
-  const { isArray } = Array;
-  const { propertyIsEnumerable, toString: objectToString } = Object.prototype;
   const SafeAbortController = AbortController;
   const abortWith = AbortController.prototype.abort;
   const SafeDOMException = DOMException;
   const SafePromise = Promise;
-  const SafeMap = Map;
-  const { get: mapGet, set: mapSet, delete: mapDelete } = Map.prototype;
-  const SafeString = String;
-  const safeSetTimeout = setTimeout.bind(window);
-  const now = performance.now.bind(performance);
-  const getRandomValues = crypto.getRandomValues.bind(crypto);
+  const rawSetTimeout = setTimeout;
+  const performanceNow = performance.now;
+  const rawGetRandomValues = crypto.getRandomValues;
   const SafeNode = typeof Node === 'function' ? Node : undefined;
   const target: EventTarget = window;
+
+  /** Reads the JavaScript primitives from a realm: the page's own, or a fresh one. */
+  const primitivesOf = (realm: typeof globalThis) => ({
+    apply: realm.Reflect.apply,
+    toJson: realm.JSON.stringify,
+    fromJson: realm.JSON.parse,
+    hasOwn: realm.Object.hasOwn,
+    keys: realm.Object.keys,
+    isArray: realm.Array.isArray,
+    filter: realm.Array.prototype.filter,
+    map: realm.Array.prototype.map,
+    some: realm.Array.prototype.some,
+    join: realm.Array.prototype.join,
+    propertyIsEnumerable: realm.Object.prototype.propertyIsEnumerable,
+    objectToString: realm.Object.prototype.toString,
+    SafeString: realm.String,
+    SafeMap: realm.Map,
+    mapGet: realm.Map.prototype.get,
+    mapSet: realm.Map.prototype.set,
+    mapDelete: realm.Map.prototype.delete,
+  });
+  /** A fresh realm's primitives, read while its frame is attached; undefined if none can be had. */
+  const freshPrimitives = () => {
+    try {
+      const frame = document.createElement('iframe');
+      frame.setAttribute('aria-hidden', 'true');
+      (document.body ?? document.documentElement).appendChild(frame);
+      const realm = frame.contentWindow as unknown as typeof globalThis | null;
+      const primitives = realm && realm !== (window as unknown) ? primitivesOf(realm) : undefined;
+      frame.remove();
+      return primitives;
+    } catch {
+      return undefined;
+    }
+  };
+  const {
+    apply, toJson, fromJson, hasOwn, keys, isArray, filter, map, some, join,
+    propertyIsEnumerable, objectToString, SafeString, SafeMap, mapGet, mapSet, mapDelete,
+  } = (setup.presetChannel !== null ? freshPrimitives() : undefined) ?? primitivesOf(globalThis);
+  const now = () => apply(performanceNow, performance, []) as number;
   const METHOD_POLL_MS = 25;
+  // Checked with string indexing and comparisons only: syntax no page script can patch.
   const isChannel = (value: unknown): value is string => {
     if (typeof value !== 'string' || value.length !== 32) return false;
-    for (let i = 0; i < 32; i++) if ('0123456789abcdef'.indexOf(value[i]!) < 0) return false;
+    for (let i = 0; i < 32; i++) {
+      const digit = value[i]!;
+      if (!((digit >= '0' && digit <= '9') || (digit >= 'a' && digit <= 'f'))) return false;
+    }
     return true;
   };
+  const methodNames = (api: Api | undefined): string[] => (api ? apply(filter, keys(api), [(name: string) => isMethod(api, name)]) as string[] : []);
   // bridgeEventNames (protocol/messages.ts), spelled out here because this function imports nothing.
   const eventNames = (channel: string) => ({ toPage: `any:${channel}:to-page`, toContent: `any:${channel}:to-content`, ack: `any:${channel}:ack` });
 
@@ -167,8 +211,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   async function listMethods(signal: AbortSignal): Promise<Record<string, unknown>> {
     await waitForMethod(null, signal);
     const api = currentApi();
-    const methods = api ? keys(api).filter((name) => isMethod(api, name)) : [];
-    const list = methods.map((name) => {
+    const list = apply(map, methodNames(api), [(name: string) => {
       const fn = api![name] as { description?: unknown; inputSchema?: unknown };
       const entry: Record<string, unknown> = { name };
       try {
@@ -179,7 +222,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
         // A description that cannot be read or a schema that is not JSON: list the name alone.
       }
       return entry;
-    });
+    }]);
     return encodeResult('list', list);
   }
 
@@ -208,18 +251,18 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     }
     for (;;) {
       const api = currentApi();
-      if (method === null ? api !== undefined && keys(api).some((name) => isMethod(api, name)) : isMethod(api, method)) return api;
+      const found = method === null ? api !== undefined && apply(some, keys(api), [(name: string) => isMethod(api, name)]) : isMethod(api, method);
+      if (found) return api;
       if (signal.aborted || loadedAt === undefined || now() - loadedAt >= setup.lateMethodGraceMs) return undefined;
-      await new SafePromise((resolve) => safeSetTimeout(resolve, METHOD_POLL_MS));
+      await new SafePromise((resolve) => rawSetTimeout(resolve, METHOD_POLL_MS));
     }
   }
 
   function methodNotFound(method: string): ErrorShape {
-    const api = currentApi();
-    const methods = api ? keys(api).filter((name) => isMethod(api, name)) : [];
+    const methods = methodNames(currentApi());
     const where = location.href;
     const message = methods.length
-      ? `__any__.${method} is not a method on ${where}. Methods here: ${methods.join(', ')}.`
+      ? `__any__.${method} is not a method on ${where}. Methods here: ${apply(join, methods, [', '])}.`
       : `__any__.${method} is not a method on ${where}: no methods are registered on this page. Check that a ` +
         `userscript defines globalThis.__any__.${method}, matches this URL, and runs in the page (@grant none).`;
     return { name: 'MethodNotFoundError', message, code: 'METHOD_NOT_FOUND', methods };
@@ -298,9 +341,10 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   }
 
   function randomChannel(): string {
-    const bytes = getRandomValues(new Uint8Array(16));
+    const bytes = apply(rawGetRandomValues, crypto, [new Uint8Array(16)]) as Uint8Array;
+    const digits = '0123456789abcdef';
     let hex = '';
-    for (let i = 0; i < bytes.length; i++) hex += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+    for (let i = 0; i < 16; i++) hex += digits[bytes[i]! >> 4]! + digits[bytes[i]! & 15]!;
     return hex;
   }
 }
