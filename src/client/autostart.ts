@@ -1,8 +1,9 @@
 /**
  * Starts an any server when a call finds none: `any serve` as a detached process that outlives
- * this script. We wait for its ready line, not for a fixed time. When two callers start one at
- * the same moment, one binds the port and the other sees it taken by an any server, says so and
- * exits: both callers then use the one server.
+ * this script. We wait for its ready line, not for a fixed time. Calls of one process that find
+ * no server together start one between them (server-connection.ts). When two processes start one
+ * at the same moment, one binds the port and the other sees it taken by an any server, says so
+ * and exits: both then use the one server.
  */
 import { spawn } from 'node:child_process';
 import { ALREADY_RUNNING_LINE, LISTENING_LINE } from '../protocol/index.js';
@@ -10,7 +11,7 @@ import { CLI_ENTRY } from '../paths.js';
 
 const START_TIMEOUT_MS = 15_000;
 
-/** Resolves once a server answers on `port`; rejects with the reason it could not start. */
+/** Resolves once `any serve` says it listens on `port`, or that an any server already does; rejects with the reason it could not start. */
 export function startServerProcess(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', String(port), '--auto'], {

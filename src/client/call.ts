@@ -1,10 +1,11 @@
 /**
  * `call(page, method, params, options)`: run `globalThis.__any__[method](params)` in the tab at
- * `page` and return its result; `methods(page)`: what that page offers. Both start the server
- * if none is running.
+ * `page` and return its result; `methods(page)`: what that page offers. Both go over the one
+ * WebSocket this process keeps to the server (server-connection.ts), and start a server when
+ * none is running unless told not to (`autoStart: false`).
  */
 import { CallRequest, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_PORT, MethodsRequest, parse, type MethodInfo } from '../protocol/index.js';
-import { AnyError } from './errors.js';
+import type { AnyError } from './errors.js';
 import { failure, portTaken, whoListens } from './port-probe.js';
 import { ConnectFailure, connectionTo, type ConnectionRequest, type Progress } from './server-connection.js';
 
@@ -15,9 +16,15 @@ export interface CallOptions {
   timeout?: number;
   /** Aborting cancels the call: the method in the page sees its own `signal` abort. */
   signal?: AbortSignal;
-  /** Start a server when none answers on the port. Default true. */
+  /**
+   * Start a server when none answers on the port. Default true. With false, the call never
+   * starts one, but does wait for a server that another call of this process is starting.
+   */
   autoStart?: boolean;
-  /** Told when the call starts a server, and when it has been sent (for progress displays). */
+  /**
+   * Told 'starting-server' when the call waits for a server being started, and 'sent' when it
+   * has been sent (for progress displays). If it throws, the call fails with what it threw.
+   */
   onProgress?: (stage: Progress) => void;
 }
 
@@ -49,31 +56,29 @@ export async function methods(page: string, options: CallOptions = {}): Promise<
 
 async function send(message: ConnectionRequest['message'], options: CallOptions, label: string): Promise<unknown> {
   const port = options.port ?? DEFAULT_PORT;
-  const autoStart = options.autoStart ?? true;
   try {
     return await connectionTo(port).request({
       message,
       deadlineMs: (options.timeout ?? DEFAULT_CALL_TIMEOUT_MS) + CLIENT_GRACE_MS,
       signal: options.signal,
-      autoStart,
+      autoStart: options.autoStart ?? true,
       onProgress: options.onProgress,
       label,
     });
   } catch (error) {
-    if (error instanceof AnyError) throw error;
-    throw await explainConnectFailure(port, error, autoStart);
+    if (!(error instanceof ConnectFailure)) throw error; // an AnyError, or what onProgress threw
+    throw await explainConnectFailure(port, error);
   }
 }
 
 /** Why no connection could be made, and what to do about it. */
-async function explainConnectFailure(port: number, error: unknown, autoStart: boolean): Promise<AnyError> {
-  if (!(error instanceof ConnectFailure)) {
-    return failure('NO_SERVER', `No any server was running on port ${port}, and starting one failed: ${(error as Error).message}`);
+async function explainConnectFailure(port: number, error: ConnectFailure): Promise<AnyError> {
+  if (error.reason === 'start-failed') {
+    return failure('NO_SERVER', `No any server was running on port ${port}, and starting one failed: ${error.message}`);
   }
   if (error.reason === 'nobody-listens') {
-    return failure('NO_SERVER', autoStart
-      ? `No any server was running on port ${port}, and the one started did not take the connection (${error.message}).`
-      : `No any server is running on port ${port}. Start one with \`npx any serve --port ${port}\`, or let calls start it (autoStart).`);
+    // Only calls with autoStart: false get here: a server is started when one of the calls waiting allows it.
+    return failure('NO_SERVER', `No any server is running on port ${port}. Start one with \`npx any serve --port ${port}\`, or let calls start it (autoStart).`);
   }
   const listener = await whoListens(port);
   if (listener === 'another program') return portTaken(port);

@@ -1,10 +1,12 @@
 /**
  * The client's one WebSocket to the any server on a port (`/client`), shared by every call this
- * process makes to that port. It keeps a table of pending calls and rejects each with a clear
- * error when its socket closes, so nothing hangs; every call is bounded by its deadline and its
- * signal from the moment it is made, connecting (and starting a server) included. Calls made in
- * the same turn leave in one frame. It never keeps a script alive by itself: its socket is
- * unref'd, and only a call in flight (its deadline timer) holds the process open.
+ * process makes to that port. It keeps a table of pending calls and fails each with a clear
+ * error as soon as it cannot be answered — its socket closed, or the server answered it with a
+ * message this client cannot read (a server of another version) — so nothing hangs until its
+ * deadline; every call is bounded by its deadline and its signal from the moment it is made,
+ * connecting (and starting a server) included. Calls made in the same turn leave in one frame.
+ * It never keeps a script alive by itself: its socket is unref'd, and only a call in flight (its
+ * deadline timer) holds the process open.
  */
 import { createConnection, type NetConnectOpts } from 'node:net';
 import WebSocket from 'ws';
@@ -40,21 +42,53 @@ export interface ConnectionRequest {
   /** Gives up this long after the call is made: the server's own deadline, plus a grace. */
   deadlineMs: number;
   signal?: AbortSignal;
+  /** May this call start a server when none answers? (See `Attempt` for calls that share one.) */
   autoStart: boolean;
+  /** A callback that throws fails its own call with what it threw, and no other call. */
   onProgress?: (stage: Progress) => void;
   /** Names the call in error messages, e.g. "__any__.ask on https://chatgpt.com/". */
   label: string;
 }
 
+/** Starts a server on the port and resolves once it is ready; `startServerProcess` by default. */
+export type ServerStarter = (port: number) => Promise<void>;
+
 interface Pending {
   socket: WebSocket;
+  label: string;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
 }
 
+/** A call waiting for the socket, as the connection attempt it shares sees it. */
+interface Sharer {
+  autoStart: boolean;
+  /** Tells the call that a server is being started for it. */
+  serverStarting: () => void;
+}
+
+/** What a connection attempt knows while it runs: the calls waiting on it, and whether it is starting a server. */
+interface AttemptState {
+  readonly sharers: Set<Sharer>;
+  startingServer: boolean;
+}
+
+/**
+ * One attempt to connect, shared by every call that needs the socket while it runs — each with
+ * its own options. When nobody listens on the port, the attempt starts a server if at least one
+ * of the calls still waiting on it allows that (`autoStart`); then every call waiting on it waits
+ * for that server and is told 'starting-server', including calls that join while it starts. A
+ * call with `autoStart: false` thus never causes a start, and is not failed for having raced one
+ * that another call of this process makes: it fails with NO_SERVER only when no server answers
+ * and none is being started.
+ */
+interface Attempt extends AttemptState {
+  readonly socket: Promise<WebSocket>;
+}
+
 /** How a connection attempt failed, so the caller can say what to do. */
 export class ConnectFailure extends Error {
-  constructor(readonly reason: 'nobody-listens' | 'not-an-any-server' | 'other', message: string) {
+  constructor(readonly reason: 'nobody-listens' | 'start-failed' | 'not-an-any-server' | 'other', message: string) {
     super(message);
   }
 }
@@ -69,14 +103,18 @@ export function connectionTo(port: number): ServerConnection {
 
 export class ServerConnection {
   readonly #port: number;
+  readonly #startServer: ServerStarter;
   #socket: WebSocket | undefined;
-  #opening: Promise<WebSocket> | undefined;
+  #attempt: Attempt | undefined;
   #nextId = 0;
   readonly #pending = new Map<string, Pending>();
+  /** What was wrong with a message from this socket that named no call waiting for an answer. */
+  readonly #unreadable = new WeakMap<WebSocket, string>();
   readonly #send = createBatcher<string>((texts) => this.#socket?.send(frameOf(texts)), queueMicrotask, textLength);
 
-  constructor(port: number) {
+  constructor(port: number, startServer: ServerStarter = startServerProcess) {
     this.#port = port;
+    this.#startServer = startServer;
   }
 
   request(request: ConnectionRequest): Promise<unknown> {
@@ -93,32 +131,51 @@ export class ServerConnection {
 
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
+      let leave = () => {};
       const finish = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
         request.signal?.removeEventListener('abort', onAbort);
+        leave();
         this.#pending.delete(id);
         outcome();
       };
-      const giveUp = (error: AnyError) => {
+      const giveUp = (error: Error) => {
         if (this.#pending.has(id)) this.#cancel(id);
         finish(() => reject(error));
       };
-      const deadline = setTimeout(() => giveUp(failure('TIMEOUT', `The any server on port ${this.#port} did not answer ${request.label} in time.`)), request.deadlineMs);
+      const tell = (stage: Progress) => {
+        if (settled) return;
+        try {
+          request.onProgress?.(stage);
+        } catch (error) {
+          giveUp(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      const onTimeout = () => {
+        const socket = this.#pending.get(id)?.socket;
+        const problem = socket && this.#unreadable.get(socket);
+        giveUp(failure('TIMEOUT', `The any server on port ${this.#port} did not answer ${request.label} in time.` +
+          (problem ? ` It did send a message this client cannot read (${problem}): ${this.#mismatchAdvice()}` : '')));
+      };
+      const deadline = setTimeout(onTimeout, request.deadlineMs);
       const onAbort = () => giveUp(failure('CANCELLED', `The caller cancelled ${request.label}.`));
       if (request.signal?.aborted) return onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
-      this.#open(request).then((socket) => {
+      const opened = this.#open({ autoStart: request.autoStart, serverStarting: () => tell('starting-server') });
+      leave = opened.leave;
+      opened.socket.then((socket) => {
         if (settled) return;
         this.#pending.set(id, {
           socket,
+          label: request.label,
           resolve: (result) => finish(() => resolve(result)),
           reject: (error) => finish(() => reject(error)),
         });
         this.#send(text);
-        request.onProgress?.('sent');
+        tell('sent');
       }, (error: unknown) => finish(() => reject(error)));
     });
   }
@@ -127,22 +184,48 @@ export class ServerConnection {
     if (this.#socket?.readyState === WebSocket.OPEN) this.#send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'cancel', id }));
   }
 
-  /** The open socket, connecting (and starting a server, if allowed and needed) first. */
-  #open(request: ConnectionRequest): Promise<WebSocket> {
-    if (this.#socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.#socket);
-    this.#opening ??= (async () => {
+  /**
+   * The open socket, or the connection attempt under way (begun if none is), with `sharer` among
+   * the calls it decides for until `leave()`.
+   */
+  #open(sharer: Sharer): { socket: Promise<WebSocket>; leave: () => void } {
+    if (this.#socket?.readyState === WebSocket.OPEN) return { socket: Promise.resolve(this.#socket), leave: () => {} };
+    const attempt = (this.#attempt ??= this.#attemptToConnect());
+    attempt.sharers.add(sharer);
+    if (attempt.startingServer) sharer.serverStarting();
+    return { socket: attempt.socket, leave: () => attempt.sharers.delete(sharer) };
+  }
+
+  #attemptToConnect(): Attempt {
+    const state: AttemptState = { sharers: new Set(), startingServer: false };
+    return Object.assign(state, { socket: this.#connectOrStart(state) });
+  }
+
+  async #connectOrStart(attempt: AttemptState): Promise<WebSocket> {
+    try {
       try {
         return await this.#connect();
       } catch (error) {
-        if (!(error instanceof ConnectFailure) || error.reason !== 'nobody-listens' || !request.autoStart) throw error;
-        request.onProgress?.('starting-server');
-        await startServerProcess(this.#port);
-        return await this.#connect();
-      } finally {
-        this.#opening = undefined;
+        // Decided when the port refuses the connection, by the calls waiting then (see `Attempt`).
+        const mayStart = [...attempt.sharers].some((sharer) => sharer.autoStart);
+        if (!(error instanceof ConnectFailure) || error.reason !== 'nobody-listens' || !mayStart) throw error;
       }
-    })();
-    return this.#opening;
+      attempt.startingServer = true;
+      for (const sharer of [...attempt.sharers]) sharer.serverStarting();
+      try {
+        await this.#startServer(this.#port);
+      } catch (error) {
+        throw new ConnectFailure('start-failed', (error as Error).message);
+      }
+      try {
+        return await this.#connect();
+      } catch (error) {
+        if (!(error instanceof ConnectFailure) || error.reason !== 'nobody-listens') throw error;
+        throw new ConnectFailure('start-failed', `the one started did not take the connection (${error.message})`);
+      }
+    } finally {
+      if (this.#attempt === attempt) this.#attempt = undefined;
+    }
   }
 
   #connect(): Promise<WebSocket> {
@@ -156,7 +239,7 @@ export class ServerConnection {
       });
       socket.once('open', () => {
         socket.removeAllListeners('error');
-        socket.on('message', (data) => this.#receive(data.toString()));
+        socket.on('message', (data, isBinary) => this.#receive(socket, data, isBinary));
         socket.on('close', () => this.#closed(socket));
         socket.on('error', () => {});
         this.#socket = socket;
@@ -174,20 +257,53 @@ export class ServerConnection {
     });
   }
 
-  #receive(text: string): void {
+  #receive(socket: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
     let frame: unknown;
     try {
-      frame = JSON.parse(text);
-    } catch {
-      return;
+      if (isBinary) throw new Error('a binary frame, where any sends JSON text');
+      frame = JSON.parse(data.toString());
+    } catch (error) {
+      return this.#unreadableFrame(socket, (error as Error).message);
     }
-    for (const parsed of parseFrame(ServerToClient, frame)) {
-      if (!parsed.ok) continue;
-      const pending = this.#pending.get(parsed.value.id);
-      if (!pending) continue;
-      if (parsed.value.error) pending.reject(toAnyError(parsed.value.error));
-      else pending.resolve(parsed.value.result);
+    const messages: unknown[] = Array.isArray(frame) ? frame : [frame];
+    const parsed = parseFrame(ServerToClient, frame);
+    parsed.forEach((outcome, index) => {
+      if (outcome.ok) {
+        const pending = this.#pending.get(outcome.value.id);
+        if (!pending) return; // answers a call its caller gave up on
+        if (outcome.value.error) pending.reject(toAnyError(outcome.value.error));
+        else pending.resolve(outcome.value.result);
+        return;
+      }
+      // A message this client cannot read fails the call it names now, not at its deadline. (A
+      // frame refused as a whole, with too many messages, names every call in it.)
+      let named = false;
+      for (const message of parsed.length === messages.length ? [messages[index]] : messages) {
+        const id = (message as { id?: unknown } | null)?.id;
+        const pending = typeof id === 'string' ? this.#pending.get(id) : undefined;
+        if (pending?.socket !== socket) continue;
+        named = true;
+        pending.reject(failure('INTERNAL', `The any server on port ${this.#port} answered ${pending.label} with a message this client ` +
+          `cannot read (${outcome.problem}). ${this.#mismatchAdvice()}`));
+      }
+      if (!named) this.#unreadable.set(socket, outcome.problem);
+    });
+  }
+
+  /** A frame that is not JSON names no call for sure: every call on its socket fails, and the socket closes. */
+  #unreadableFrame(socket: WebSocket, problem: string): void {
+    if (this.#socket === socket) this.#socket = undefined;
+    for (const pending of [...this.#pending.values()]) {
+      if (pending.socket !== socket) continue;
+      pending.reject(failure('INTERNAL', `The any server on port ${this.#port} sent a frame that is not JSON (${problem}), so the ` +
+        `answer to ${pending.label} cannot be read. ${this.#mismatchAdvice()}`));
     }
+    socket.close(1007, 'expected JSON text frames');
+  }
+
+  #mismatchAdvice(): string {
+    return 'The client and the server must be the same version of any: update any, then restart the server so that they match ' +
+      `(\`npx any stop --port ${this.#port}\`; the next call starts a new one).`;
   }
 
   /** A socket closed: every call waiting on it fails now, not at its deadline. */

@@ -1,6 +1,8 @@
 /**
- * HTTP to the local any server: always 127.0.0.1 (no DNS, no proxy — Node's http module does
- * not read HTTP_PROXY, and nothing here does either), over kept-alive connections.
+ * HTTP to the local any server, for everything but calls: `GET /health` (also to tell what holds
+ * a port), `GET /status` and `POST /shutdown`. Calls travel over the client's WebSocket
+ * (server-connection.ts). Always 127.0.0.1 (no DNS, no proxy — Node's http module does not read
+ * HTTP_PROXY, and nothing here does either), over kept-alive connections.
  */
 import { Agent, request } from 'node:http';
 

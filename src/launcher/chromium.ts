@@ -1,7 +1,7 @@
 /**
  * Starts and stops a Chromium process. No DevTools connection and no remote-debugging port:
  * a DevTools session keeps MV3 service workers alive and so hides the bugs users hit
- * (FACTS.md), and a debugging port would hand the browser to any local process.
+ * (docs/chromium-facts.md), and a debugging port would hand the browser to any local process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';

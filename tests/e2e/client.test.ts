@@ -102,6 +102,18 @@ describe('call() with no server running', () => {
     await assert.rejects(call(pages.url('/'), 'echo', {}, { port: unused, autoStart: false }), { code: 'NO_SERVER', name: 'NoServerError', message: /No any server is running/ });
     assert.equal(await serverHealth(unused), undefined);
   });
+
+  test('calls made together share one start: a call with autoStart: false waits for the server another call starts', async () => {
+    assert.equal(await serverHealth(port), undefined, 'no server before the calls (the test before stopped it)');
+    const stages: Record<string, string[]> = { a: [], b: [] };
+    const [b, a] = await Promise.all([
+      call(pages.url('/auto'), 'echo', { caller: 'b' }, { port, autoStart: false, onProgress: (stage) => stages.b!.push(stage) }),
+      call(pages.url('/auto'), 'echo', { caller: 'a' }, { port, onProgress: (stage) => stages.a!.push(stage) }),
+    ]);
+    assert.deepEqual([a, b], [{ caller: 'a' }, { caller: 'b' }]);
+    assert.deepEqual(stages, { a: ['starting-server', 'sent'], b: ['starting-server', 'sent'] });
+    assert.equal(serverProcesses(port).length, 1);
+  });
 });
 
 describe('page() and methods() with a browser connected', () => {

@@ -1,7 +1,7 @@
 /**
  * The long waits of the service-worker lifecycle (`npm run test:lifecycle`), with Chromium
  * spawned directly: a DevTools session would keep the worker alive and hide exactly the
- * failures these tests look for (FACTS.md). The tests run side by side to keep CI short.
+ * failures these tests look for (docs/chromium-facts.md). The tests run side by side to keep CI short.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
