@@ -161,6 +161,24 @@ def pattern_for(text):
     return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
 
 
+def answer_requests(listener, body, count=1):
+    """Answers `count` requests on `listener` with `body`, as an any server would, one connection
+    each (Connection: close); returns the raw requests as they arrive, and the answering thread."""
+    received = []
+
+    def answer():
+        for _ in range(count):
+            connection, _ = listener.accept()
+            with connection:
+                received.append(read_request(connection))
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                   b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return received, thread
+
+
 def read_request(connection):
     """Reads one whole HTTP request (headers and body) from a socket."""
     data = b""
@@ -399,18 +417,7 @@ class BadArgumentsTest(unittest.TestCase):
     def test_the_timeout_is_sent_as_whole_milliseconds(self):
         with socket.create_server(("127.0.0.1", 0)) as listener:
             port = listener.getsockname()[1]
-            received = []
-
-            def answer():  # as an any server would
-                connection, _ = listener.accept()
-                with connection:
-                    received.append(read_request(connection))
-                    body = b'{"v":1,"id":"1","result":"answered"}'
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-
-            thread = threading.Thread(target=answer, daemon=True)
-            thread.start()
+            received, thread = answer_requests(listener, b'{"v":1,"id":"1","result":"answered"}')
             self.assertEqual(any_client.call("https://example.com/", "echo", {"a": 1}, timeout=1.5,
                                              port=port, start_server=False), "answered")
             thread.join(5)
@@ -498,19 +505,7 @@ class MethodsTest(unittest.TestCase):
     def test_posts_the_page_and_the_timeout_in_whole_milliseconds_to_methods(self):
         with socket.create_server(("127.0.0.1", 0)) as listener:
             port = listener.getsockname()[1]
-            received = []
-
-            def answer():  # as an any server would
-                for _ in range(2):
-                    connection, _ = listener.accept()
-                    with connection:
-                        received.append(read_request(connection))
-                        body = b'{"v":1,"id":"1","result":[{"name":"x"}]}'
-                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                           b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-
-            thread = threading.Thread(target=answer, daemon=True)
-            thread.start()
+            received, thread = answer_requests(listener, b'{"v":1,"id":"1","result":[{"name":"x"}]}', count=2)
             self.assertEqual(any_client.methods("https://example.com/", timeout=1.5, port=port, start_server=False),
                              [{"name": "x"}])
             self.assertEqual(any_client.methods("https://example.com/", port=port, start_server=False), [{"name": "x"}])

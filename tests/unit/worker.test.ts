@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { DEADLINE_BACKSTOP_MS } from '../../src/extension/background/calls.js';
 import { CONNECT_TIMEOUT_MS, KEEP_ALIVE_INTERVAL_MS, OUTBOX_LIMIT, RETRY_INTERVAL_MS } from '../../src/extension/background/connection.js';
 import { OPEN_TIMEOUT_MS, READY_AFTER_LOAD_MS } from '../../src/extension/background/tab-opening.js';
-import { settle, startFakeWorker } from '../helpers/fake-worker-world.js';
+import { FakePort, settle, startFakeWorker } from '../helpers/fake-worker-world.js';
 
 const PAGE = 'https://example.com/app';
 let nextId = 0;
@@ -403,31 +403,32 @@ describe('worker: tabs', () => {
     assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'TAB_CLOSED');
   });
 
-  test('a tab closed while its method runs fails the call as closed; a reload as navigated', async () => {
-    const { server, port, tabs, tabId, linkTab } = await connectedWorker();
-    const first = aCall();
-    server.socket.receive(first);
+  test('a tab that reloads or navigates while its method runs fails the call as navigated', async () => {
+    const { server, tabId, linkTab } = await connectedWorker();
+    server.socket.receive(aCall());
     await settle();
     linkTab(tabId); // a new document in the same tab said ready: the old one is gone
     await settle();
-    assert.match((server.socket.messages('result')[0]!.error as { message: string }).message, /navigated away or reloaded/);
+    const error = server.socket.messages('result')[0]!.error as { code: string; message: string };
+    assert.equal(error.code, 'TAB_CLOSED');
+    assert.match(error.message, /navigated away or reloaded/);
+  });
 
-    const { server: server2, port: port2, tabs: tabs2, tabId: tabId2 } = await connectedWorker();
-    const second = aCall();
-    server2.socket.receive(second);
+  test('a tab closed while its method runs fails the call as closed', async () => {
+    const { server, port, tabs, tabId } = await connectedWorker();
+    server.socket.receive(aCall());
     await settle();
-    tabs2.close(tabId2);
-    port2.handlers!.disconnected();
+    tabs.close(tabId);
+    port.handlers!.disconnected();
     await settle();
-    assert.match((server2.socket.messages('result')[0]!.error as { message: string }).message, /was closed before the method answered/);
-    void port;
-    void tabs;
+    const error = server.socket.messages('result')[0]!.error as { code: string; message: string };
+    assert.equal(error.code, 'TAB_CLOSED');
+    assert.match(error.message, /was closed before the method answered/);
   });
 
   test('takes only top frames that the tab shows', async () => {
     const { worker, tabs } = startFakeWorker();
     const tabId = tabs.userTab(PAGE);
-    const { FakePort } = await import('../helpers/fake-worker-world.js');
     const subframe = new FakePort();
     assert.equal(worker.contentConnected(subframe, { tabId, frameId: 3, documentLifecycle: 'active' }), undefined);
     const prerendered = new FakePort();
@@ -437,12 +438,11 @@ describe('worker: tabs', () => {
   });
 
   test('follows a tab\'s same-document navigation for matching', async () => {
-    const { worker, server, tabs, tabId, port } = await connectedWorker();
+    const { server, tabs, tabId, port } = await connectedWorker();
     tabs.update(tabId, { url: 'https://example.com/elsewhere' });
     server.socket.receive(aCall());
     await settle();
     assert.equal(port.messages('call').length, 0);
     assert.deepEqual(tabs.created, [PAGE]);
-    void worker;
   });
 });
