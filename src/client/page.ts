@@ -21,7 +21,8 @@ export type UntypedMethods = Record<string, (params?: Record<string, unknown>) =
 export type PageCallOptions = Omit<CallOptions, 'port' | 'autoStart'>;
 
 export type PageHandle<Methods extends PageMethods<Methods>> = {
-  [Name in keyof Methods]: Parameters<Methods[Name]> extends [] | [undefined?]
+  // Params may be left out exactly when the method's own parameter is optional (or absent).
+  [Name in keyof Methods]: [] extends Parameters<Methods[Name]>
     ? (params?: Parameters<Methods[Name]>[0], options?: PageCallOptions) => Promise<Awaited<ReturnType<Methods[Name]>>>
     : (params: Parameters<Methods[Name]>[0], options?: PageCallOptions) => Promise<Awaited<ReturnType<Methods[Name]>>>;
 };
