@@ -1,9 +1,10 @@
 /**
  * The content script's end of its private channel to the page bridge (MAIN world).
  *
- * The two worlds share the DOM but no JavaScript objects. Messages are JSON text in the `detail`
- * of synchronous CustomEvents on `window`, under event names derived from a random channel id
- * (`bridgeEventNames`) that page scripts never learn:
+ * The two worlds share the DOM but no JavaScript objects. Messages are plain objects in the
+ * `detail` of synchronous CustomEvents on `window` (the browser clones a detail into the world
+ * that reads it; the hello alone is JSON text), under event names derived from a random channel
+ * id (`bridgeEventNames`) that page scripts do not learn:
  *
  *   - at document_start, before any page script exists, each side dispatches BRIDGE_HELLO_EVENT
  *     once, proposing a fresh channel; whichever ran first hears the other's proposal and

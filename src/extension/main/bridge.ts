@@ -1,7 +1,8 @@
 /**
  * The page bridge (MAIN world). The one thing it does: run
- * `globalThis.__any__[method](params, { signal })` and answer with JSON text or a structured
- * error — always exactly one answer per call, whatever the page or the method does.
+ * `globalThis.__any__[method](params, { signal })` and answer with its result as JSON text (which
+ * the content script checks before it goes on) or a structured error — always exactly one answer
+ * per call, whatever the page or the method does.
  *
  * It reaches the page in two ways, neither of them a `<script>` element that a strict CSP blocks:
  *   - the manifest runs main.js (which calls `runPageBridge`) at document_start, before any page
