@@ -42,7 +42,9 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
     try {
       frame = JSON.parse(data.toString());
     } catch (error) {
-      return socket.close(1007, `not JSON: ${(error as Error).message}`.slice(0, 120));
+      log(`closed a client socket whose frame is not JSON: ${(error as Error).message}`);
+      // A fixed reason: a close reason may take 123 bytes at most, which a parser's message need not fit.
+      return socket.close(1007, 'any speaks JSON text frames only; this frame is not JSON');
     }
     const size = (data as Buffer).length;
     if (size > context.maxMessageBytes) {

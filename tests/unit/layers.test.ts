@@ -141,6 +141,32 @@ describe('layers: which part of src/ may import which', () => {
   });
 });
 
+/** Where the browser's own APIs are touched: in the background, by its entry module alone. */
+const OUTSIDE_WORLD = /\bchrome\.|\bbrowser\.|\bfetch\(|\bnew WebSocket\b/;
+const BACKGROUND = 'src/extension/background/';
+const BACKGROUND_ENTRY = 'src/extension/background/index.ts';
+
+/** A module's code without its comments, so that a comment may name `chrome.tabs`. */
+function codeOf(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+describe('the background worker\'s core does not touch the browser', () => {
+  test(`only ${BACKGROUND_ENTRY} uses chrome.*, fetch or WebSocket; the rest gets its outside world handed in`, () => {
+    const touching = readdirSync(join(ROOT, BACKGROUND))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => `${BACKGROUND}${name}`)
+      .filter((file) => OUTSIDE_WORLD.test(codeOf(readFileSync(join(ROOT, file), 'utf8'))));
+    assert.deepEqual(touching, [BACKGROUND_ENTRY]);
+  });
+
+  test('the check sees a call in code and not one in a comment', () => {
+    assert.equal(OUTSIDE_WORLD.test(codeOf('/** as `chrome.tabs.query` lists it */\nconst x = 1; // chrome.tabs\n')), false);
+    assert.equal(OUTSIDE_WORLD.test(codeOf('const tabs = await chrome.tabs.query({});\n')), true);
+    assert.equal(OUTSIDE_WORLD.test(codeOf("const s = new WebSocket('ws://x');\n")), true);
+  });
+});
+
 describe('the layers check itself', () => {
   test('finds every form of import, telling type-only ones apart', () => {
     const text = [
