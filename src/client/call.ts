@@ -43,12 +43,21 @@ export async function call<Result = unknown>(
   return (await send({ type: 'call', ...request }, options, `__any__.${method} on ${page}`)) as Result;
 }
 
+export interface MethodsOptions extends CallOptions {
+  /** false: list only an open tab's methods (an empty list when none is open); never open one. */
+  openTab?: boolean;
+}
+
 /**
  * The methods registered on `page` (in the tab a call would use, opened if need be), with the
  * `description` and JSON-Schema `inputSchema` their userscript gave them.
  */
-export async function methods(page: string, options: CallOptions = {}): Promise<MethodInfo[]> {
-  const request = { page, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+export async function methods(page: string, options: MethodsOptions = {}): Promise<MethodInfo[]> {
+  const request = {
+    page,
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(options.openTab === undefined ? {} : { openTab: options.openTab }),
+  };
   const valid = parse(MethodsRequest, request);
   if (!valid.ok) throw failure('BAD_REQUEST', `Bad request: ${valid.problem}.`);
   return (await send({ type: 'list', ...request }, options, `listing the methods of ${page}`)) as MethodInfo[];

@@ -35,7 +35,7 @@ export type Progress = 'starting-server' | 'sent';
 /** A call or a method listing, as the client sends it; the connection adds `v` and an `id`. */
 export type OutgoingCall =
   | { type: 'call'; page: string; method: string; params?: Record<string, unknown>; timeout?: number }
-  | { type: 'list'; page: string; timeout?: number };
+  | { type: 'list'; page: string; timeout?: number; openTab?: boolean };
 
 export interface ConnectionRequest {
   message: OutgoingCall;

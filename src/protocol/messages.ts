@@ -63,6 +63,12 @@ export type CallRequest = v.InferOutput<typeof CallRequest>;
 export const MethodsRequest = v.strictObject({
   page: PageUrl,
   timeout: v.optional(Timeout),
+  /**
+   * false: list the methods of a tab that is already open for the page, and none (an empty list)
+   * when there is no such tab, instead of opening one. For callers that watch a page's methods
+   * (the MCP server's page tools) without opening tabs behind the user's back.
+   */
+  openTab: v.optional(v.boolean('openTab must be true or false')),
 });
 export type MethodsRequest = v.InferOutput<typeof MethodsRequest>;
 
@@ -180,7 +186,7 @@ const ServerWelcome = v.strictObject({ v: Version, type: v.literal('welcome'), i
 const ServerInspect = v.strictObject({ v: Version, type: v.literal('inspect'), id: Id });
 
 /** List the page's methods; answered by one `result` whose value is a MethodInfo[]. */
-const ServerList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, page: PageUrl, timeout: Timeout });
+const ServerList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, page: PageUrl, timeout: Timeout, openTab: v.optional(v.boolean()) });
 
 export const ServerToExtension = v.variant('type', [ServerCall, ServerList, ServerCancel, ServerPong, ServerWelcome, ServerInspect]);
 export type ServerList = v.InferOutput<typeof ServerList>;

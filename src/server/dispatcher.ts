@@ -50,7 +50,7 @@ export function toDispatchedCall(
 ): DispatchedCall {
   const { page, timeout = DEFAULT_CALL_TIMEOUT_MS } = request;
   return request.method === undefined
-    ? { type: 'list', id, page, timeout }
+    ? { type: 'list', id, page, timeout, ...(request.openTab === false ? { openTab: false } : {}) }
     : { type: 'call', id, page, method: request.method, params: request.params ?? {}, timeout };
 }
 
@@ -215,7 +215,7 @@ export class CallDispatcher {
       if (signal?.aborted) return onAbort();
       try {
         browser.send(call.type === 'list'
-          ? { v: PROTOCOL_VERSION, type: 'list', id: call.id, page: call.page, timeout }
+          ? { v: PROTOCOL_VERSION, type: 'list', id: call.id, page: call.page, timeout, ...(call.openTab === false ? { openTab: false } : {}) }
           : { v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params, timeout });
       } catch (error) {
         this.#fail(call.id, error instanceof CallFailure

@@ -286,6 +286,31 @@ describe('worker: tabs', () => {
     assert.deepEqual(port.messages('call').map((message) => message.id), calls.map((call) => call.id));
   });
 
+  test('a listing with openTab false answers an empty list when no tab is open, and opens none', async () => {
+    const { worker, server, tabs } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    server.socket.receive({ v: 1, type: 'list', id: 'watch-1', page: PAGE, timeout: 1_000, openTab: false });
+    await settle();
+    assert.deepEqual(server.socket.messages('result'), [{ v: 1, type: 'result', id: 'watch-1', result: [] }]);
+    assert.deepEqual(tabs.created, []);
+  });
+
+  test('a listing with openTab false uses the user\'s open tab, injecting the scripts into it', async () => {
+    const { worker, server, tabs, linkTab } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    tabs.userTab(PAGE);
+    let port: ReturnType<typeof linkTab> | undefined;
+    tabs.onInjected = (tabId) => {
+      port = linkTab(tabId);
+    };
+    server.socket.receive({ v: 1, type: 'list', id: 'watch-2', page: PAGE, timeout: 1_000, openTab: false });
+    await settle();
+    assert.deepEqual(port!.messages('list'), [{ type: 'list', id: 'watch-2' }]);
+    assert.deepEqual(tabs.created, []);
+  });
+
   test('a call cancelled while its tab opens is answered once, and never reaches the tab', async () => {
     const { worker, server, tabs, linkTab } = startFakeWorker();
     worker.ensureConnected();

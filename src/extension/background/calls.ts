@@ -23,8 +23,8 @@ export const DEADLINE_BACKSTOP_MS = 1_000;
 export type WorkerCall = ServerCall | ServerList;
 
 export interface RunningCallsOptions {
-  /** Finds or opens the call's tab: at once when one is linked, else a promise. */
-  tabForPage(page: string, signal: AbortSignal): LinkedTab | Promise<LinkedTab>;
+  /** Finds or opens the call's tab: at once when one is linked, else a promise; `open` false: never opens one. */
+  tabForPage(page: string, signal: AbortSignal, open: boolean): LinkedTab | Promise<LinkedTab | undefined>;
   /** Queues a message's JSON text for the server. */
   toServer(text: string): void;
   clock: Clock;
@@ -71,14 +71,15 @@ export class RunningCalls {
       }, call.timeout + DEADLINE_BACKSTOP_MS),
     };
     this.#calls.set(call.id, running);
-    let tab: LinkedTab;
+    let tab: LinkedTab | undefined;
     try {
-      const found = this.#options.tabForPage(call.page, running.abort.signal);
+      const found = this.#options.tabForPage(call.page, running.abort.signal, call.type === 'call' || call.openTab !== false);
       tab = found instanceof Promise ? await found : found;
     } catch (error) {
       return this.#finish(call.id, { error: toErrorShape(error, call) });
     }
     if (this.#calls.get(call.id) !== running) return; // ended while its tab opened
+    if (!tab) return this.#finish(call.id, { json: '[]' }); // a listing of open tabs only, and none is open
     running.tab = tab;
     tab.lastUsed = this.#options.clock.now();
     tab.callIds.add(call.id);

@@ -41,10 +41,14 @@ export class TabOpener {
     for (const listener of [...this.#tabListeners]) listener.removed(tabId);
   }
 
-  /** The tab for `page`: at once when one is linked (so calls of one turn leave together), else a promise. */
-  tabForPage(page: string, signal: AbortSignal): LinkedTab | Promise<LinkedTab> {
+  /**
+   * The tab for `page`: at once when one is linked (so calls of one turn leave together), else a
+   * promise. With `open` false, only a tab that is open already (injected if need be), else none.
+   */
+  tabForPage(page: string, signal: AbortSignal, open = true): LinkedTab | Promise<LinkedTab | undefined> {
     const linked = this.#linkedTabs.bestFor(page);
     if (linked) return linked;
+    if (!open) return abortable(this.#findOpenTab(page), signal);
     const key = pageKey(page);
     let opening = this.#openingTabs.get(key);
     if (!opening) {
@@ -55,6 +59,14 @@ export class TabOpener {
   }
 
   async #findOrOpenTab(page: string): Promise<LinkedTab> {
+    return (await this.#findOpenTab(page)) ?? this.#openTab(page);
+  }
+
+  /**
+   * An open tab that matches but has no content script yet (it was open before the extension),
+   * into which the scripts are injected; undefined when there is none that takes them.
+   */
+  async #findOpenTab(page: string): Promise<LinkedTab | undefined> {
     const openTabs = await this.#browserTabs.query(queryPatternFor(page));
     const candidates = openTabs
       .filter((tab) => !tab.discarded && matchPage(page, tab.url) !== NO_MATCH)
@@ -69,11 +81,15 @@ export class TabOpener {
         await this.#browserTabs.injectScripts(tab.id, randomChannel());
         return await linked;
       } catch {
-        // The browser refused to script this tab, or it is mid-navigation: try the next, then a new tab.
+        // The browser refused to script this tab, or it is mid-navigation: try the next.
         giveUp.abort();
       }
     }
+    return undefined;
+  }
 
+  /** Opens a new background tab at `page` and waits for its content script. */
+  async #openTab(page: string): Promise<LinkedTab> {
     const tabId = await this.#browserTabs.create(page);
     if (tabId === undefined) throw CallFailure.of('TAB_FAILED', `The browser did not open a tab for ${page}.`);
     this.#linkedTabs.rememberOpenedFor(tabId, page);

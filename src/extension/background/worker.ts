@@ -40,7 +40,7 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
   const opener = new TabOpener(linkedTabs, world.tabs, world.clock);
   const connection: ServerConnection = new ServerConnection({ server: world.server, clock: world.clock, workerId, onMessage, log });
   const calls = new RunningCalls({
-    tabForPage: (page, signal) => opener.tabForPage(page, signal),
+    tabForPage: (page, signal, open) => opener.tabForPage(page, signal, open),
     toServer: connection.send,
     clock: world.clock,
   });
