@@ -8,6 +8,7 @@ import { USAGE_EXIT_CODE } from './exit-codes.js';
 import { callCommand } from './commands/call.js';
 import { extensionCommand } from './commands/extension.js';
 import { launchCommand } from './commands/launch.js';
+import { mcpCommand } from './commands/mcp.js';
 import { methodsCommand } from './commands/methods.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -19,6 +20,7 @@ const program = new Command('any')
   .addCommand(callCommand)
   .addCommand(methodsCommand)
   .addCommand(launchCommand)
+  .addCommand(mcpCommand)
   .addCommand(serveCommand)
   .addCommand(stopCommand)
   .addCommand(statusCommand)

@@ -1,5 +1,6 @@
 /**
- * The HTTP API: `POST /call`, `POST /methods`, `GET /health`, `GET /status`, `POST /shutdown`.
+ * The HTTP API: `POST /call`, `POST /methods`, `GET /health`, `GET /status`, `POST /shutdown`,
+ * and `/mcp` (MCP over Streamable HTTP, handed to src/mcp/http-door.ts once admitted).
  *
  * A plain function from request to response, with no socket in it: http-node.ts carries
  * requests in from Node's http server and the answers out, and tests call `request()`
@@ -19,10 +20,11 @@ import {
   type Health,
   type Status,
 } from '../protocol/index.js';
+import type { McpHttpDoor } from '../mcp/http-door.js';
 import { admitRequest } from './admission.js';
 import { toDispatchedCall, type CallDispatcher } from './dispatcher.js';
 
-const ROUTES = 'POST /call, POST /methods, GET /health, GET /status and POST /shutdown';
+const ROUTES = 'POST /call, POST /methods, GET /health, GET /status, POST /shutdown and /mcp (MCP)';
 const PATHS = ['/health', '/status', '/call', '/methods', '/shutdown'];
 /** How long `GET /status` waits for each browser to describe itself. */
 const INSPECT_TIMEOUT_MS = 1_000;
@@ -37,6 +39,8 @@ export interface HttpApiContext {
   serverVersion: string;
   requestShutdown: () => void;
   log: (line: string) => void;
+  /** `/mcp`, for agents; absent: no such route. */
+  mcp?: McpHttpDoor;
 }
 
 export interface HttpRequest {
@@ -59,11 +63,8 @@ export type BodyReader = (maxBytes: number) => Promise<Uint8Array | undefined>;
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
-  /**
-   * JSON text. (A streaming answer, such as NDJSON, would add an `AsyncIterable<string>` here,
-   * for the adapter to write chunk by chunk.)
-   */
-  body: string;
+  /** JSON text, or a stream the adapter writes chunk by chunk as it comes (MCP's SSE). */
+  body: string | ReadableStream<Uint8Array>;
 }
 
 export interface HttpApi {
@@ -103,6 +104,7 @@ async function answer(context: HttpApiContext, request: HttpRequest): Promise<Ht
   if (route === 'GET /status') return jsonResponse(200, await status(context));
   if (route === 'POST /call') return call(context, request, headers['content-type'], 'call');
   if (route === 'POST /methods') return call(context, request, headers['content-type'], 'list');
+  if (path === '/mcp' && context.mcp) return mcp(context.mcp, context.port(), request, headers, context.maxBodyBytes);
   if (route === 'POST /shutdown') {
     // Stop only once the answer is out: the caller gets it as soon as this promise settles.
     setImmediate(context.requestShutdown);
@@ -111,6 +113,32 @@ async function answer(context: HttpApiContext, request: HttpRequest): Promise<Ht
   return PATHS.includes(path)
     ? errorResponse(null, errorShape('BAD_REQUEST', `${request.method} is not allowed on ${path}; use ${ROUTES}.`), 405)
     : errorResponse(null, errorShape('NOT_FOUND', `There is no ${path} here; the any server answers ${ROUTES}.`));
+}
+
+/**
+ * `/mcp`: MCP over Streamable HTTP (src/mcp/http-door.ts), for agents. Admitted like every
+ * request; a POST must be JSON within the size limit, as `/call` must.
+ */
+async function mcp(door: McpHttpDoor, port: number, request: HttpRequest, headers: Record<string, string | undefined>, maxBytes: number): Promise<HttpResponse> {
+  let body: string | undefined;
+  if (request.method === 'POST') {
+    const text = await jsonText(request.body, headers['content-type'], maxBytes);
+    if (!text.ok) return errorResponse(null, text.error, text.status);
+    body = text.value as string;
+  }
+  const forwarded = new Headers();
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) forwarded.set(name, value);
+  const answer = await door.handle(new Request(`http://127.0.0.1:${port}${request.path}`, {
+    method: request.method,
+    headers: forwarded,
+    ...(body === undefined ? {} : { body }),
+    ...(request.signal ? { signal: request.signal } : {}),
+  }));
+  const answerHeaders: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    answerHeaders[name] = value;
+  });
+  return { status: answer.status, headers: answerHeaders, body: answer.body ?? '' };
 }
 
 /** `POST /call` and `POST /methods`: validate, dispatch, answer with the result or the error. */
@@ -153,10 +181,8 @@ async function status(context: HttpApiContext): Promise<Status> {
   };
 }
 
-type BodyOutcome = { ok: true; value: unknown } | { ok: false; error: ErrorShape; status?: number };
-
-/** The body as JSON. Only `application/json` is taken: a web page's form or `text/plain` POST needs no preflight. */
-async function jsonBody(body: HttpRequest['body'], contentType: string | undefined, maxBytes: number): Promise<BodyOutcome> {
+/** The body as text, if it is declared JSON and within the size limit. */
+async function jsonText(body: HttpRequest['body'], contentType: string | undefined, maxBytes: number): Promise<BodyOutcome> {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     return { ok: false, status: 415, error: errorShape('BAD_REQUEST',
@@ -167,8 +193,17 @@ async function jsonBody(body: HttpRequest['body'], contentType: string | undefin
     return { ok: false, error: errorShape('TOO_LARGE',
       `The request body is larger than ${maxBytes} bytes; start the server with a larger --max-body if you need to send more.`) };
   }
+  return { ok: true, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') };
+}
+
+type BodyOutcome = { ok: true; value: unknown } | { ok: false; error: ErrorShape; status?: number };
+
+/** The body as JSON. Only `application/json` is taken: a web page's form or `text/plain` POST needs no preflight. */
+async function jsonBody(body: HttpRequest['body'], contentType: string | undefined, maxBytes: number): Promise<BodyOutcome> {
+  const text = await jsonText(body, contentType, maxBytes);
+  if (!text.ok) return text;
   try {
-    return { ok: true, value: JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) };
+    return { ok: true, value: JSON.parse(text.value as string) };
   } catch (error) {
     return { ok: false, error: errorShape('BAD_REQUEST', `The body is not valid JSON: ${(error as Error).message}.`) };
   }

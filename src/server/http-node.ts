@@ -28,10 +28,34 @@ export function nodeHttpHandler(api: HttpApi, isSameUser: (socket: Socket) => bo
     }).then((response) => {
       if (!bodyRead) incoming.resume(); // drain an unread body, so that the answer reaches the caller instead of a reset
       if (outgoing.destroyed) return;
-      outgoing.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
-      outgoing.end(response.body);
+      if (typeof response.body === 'string') {
+        outgoing.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+        return outgoing.end(response.body);
+      }
+      outgoing.writeHead(response.status, response.headers);
+      void writeStream(response.body, outgoing);
     });
   };
+}
+
+/**
+ * Writes a streamed answer (MCP's server-sent events) as it comes. A caller that goes away
+ * cancels the stream, so whoever feeds it knows (the SDK frees the session's stream slot).
+ */
+async function writeStream(body: ReadableStream<Uint8Array>, outgoing: ServerResponse): Promise<void> {
+  outgoing.flushHeaders();
+  const reader = body.getReader();
+  outgoing.on('close', () => void reader.cancel().catch(() => {}));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      outgoing.write(value);
+    }
+  } catch {
+    // cancelled: the caller went away
+  }
+  outgoing.end();
 }
 
 /** The body, or undefined as soon as it is larger than `maxBytes`; the rest then drains without being kept. */

@@ -26,6 +26,7 @@ import { admitUpgrade, type AdmissionPolicy } from './admission.js';
 import { acceptBrowserSocket } from './browser-socket.js';
 import { acceptClientSocket } from './client-socket.js';
 import { CallDispatcher, toDispatchedCall } from './dispatcher.js';
+import { createMcpHttpDoor } from '../mcp/http-door.js';
 import { createHttpApi } from './http-api.js';
 import { nodeHttpHandler } from './http-node.js';
 import { ConnectionOwners } from './peer-user.js';
@@ -103,7 +104,15 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   });
   const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
+  // Agents reach the same dispatcher through /mcp as programs do through /call.
+  const mcp = createMcpHttpDoor({
+    call: (page, method, params, callOptions) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal),
+    methods: (page, listOptions) => callInProcess(dispatcher, {
+      page, ...timeoutOf(listOptions), ...(listOptions.openTab === undefined ? {} : { openTab: listOptions.openTab }),
+    }, listOptions.signal),
+  }, log);
   const api = createHttpApi({
+    mcp,
     dispatcher,
     port: () => port,
     maxBodyBytes,
@@ -164,6 +173,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
         clearTimeout(idleTimer?.current);
         // Fail the calls in flight first, and let their callers' error answers go out.
         dispatcher.close();
+        await mcp.close();
         await new Promise((resolve) => setImmediate(resolve));
         for (const client of [...sockets.clients, ...clientSockets.clients]) client.close(1001, 'any server shutting down');
         await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
@@ -185,7 +195,7 @@ function timeoutOf(options: InProcessCallOptions): { timeout?: number } {
 }
 
 /** Validates like the HTTP API, dispatches, and throws the client's error classes. */
-async function callInProcess<Result>(dispatcher: CallDispatcher, request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number }, signal?: AbortSignal): Promise<Result> {
+async function callInProcess<Result>(dispatcher: CallDispatcher, request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number; openTab?: boolean }, signal?: AbortSignal): Promise<Result> {
   const parsed = request.method === undefined ? parse(MethodsRequest, request) : parse(CallRequest, request);
   if (!parsed.ok) throw toAnyError(errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`));
   try {

@@ -1,0 +1,45 @@
+/**
+ * `any mcp`: the MCP server an agent spawns, speaking over its stdin and stdout. It reaches the
+ * any server as every client does — through the TypeScript client, which starts a server when
+ * none runs — so scripts and agents share one server and one browser, and none kicks another off.
+ */
+import type { Server } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { call, methods } from '../client/call.js';
+import { allowList } from './allow-list.js';
+import { AgentTools } from './agent-tools.js';
+import { createMcpServer } from './mcp-server.js';
+import type { PageAccess } from './page-access.js';
+
+export interface StdioMcpOptions {
+  port: number;
+  pages: readonly string[];
+  allow: readonly string[];
+  /** Where to say what it does (stderr: stdout belongs to the protocol). */
+  log: (line: string) => void;
+}
+
+export function serveMcpOverStdio(options: StdioMcpOptions): { close(): Promise<void> } {
+  const { port, log } = options;
+  const access: PageAccess = {
+    call: (page, method, params, callOptions) => call(page, method, params, { ...callOptions, port }),
+    methods: (page, listOptions) => methods(page, { ...listOptions, port }),
+  };
+  const tools = new AgentTools({ access, pages: options.pages, allow: allowList(options.allow) });
+  const servers = new Set<Server>();
+  const handle = serveStdio(() => {
+    const server = createMcpServer(tools);
+    servers.add(server);
+    server.onclose = () => servers.delete(server);
+    return server;
+  }, { onerror: (error) => log(`any mcp: ${error.message}`) });
+  const stopWatching = tools.watch(() => {
+    for (const server of servers) server.sendToolListChanged().catch(() => {});
+  });
+  return {
+    async close() {
+      stopWatching();
+      await handle.close();
+    },
+  };
+}
