@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextp
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { call } from '../../src/client/call.js';
 import { CLI_ENTRY } from '../../src/paths.js';
-import { startStack, waitFor, type Stack } from './harness.js';
+import { EXAMPLE_USERSCRIPTS, startStack, waitFor, type Stack } from './harness.js';
 
 interface ToolResult {
   content: { type: string; text?: string }[];
@@ -121,6 +121,32 @@ describe('agents over MCP', () => {
     });
   }
 
+  test('a client on protocol 2025-06-18 gets that version, a session, and the tools', async () => {
+    const url = `http://127.0.0.1:${stack.port}/mcp`;
+    const post = async (body: unknown, session?: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } : {}) },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      // The answer comes as JSON, or as server-sent events whose data lines carry it.
+      const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+      return { response, message: json ? JSON.parse(json) as { result?: Record<string, unknown> } : undefined };
+    };
+    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-2025-06-18', version: '1' } } });
+    assert.equal(init.response.status, 200);
+    assert.equal(init.message?.result?.protocolVersion, '2025-06-18');
+    const session = init.response.headers.get('mcp-session-id');
+    assert.ok(session, 'a session id');
+    await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+    const listed = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, session);
+    const names = ((listed.message?.result?.tools ?? []) as { name: string }[]).map((tool) => tool.name);
+    assert.deepEqual(names, ['list_page_methods', 'call_page_method']);
+    const closed = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } });
+    assert.equal(closed.status, 200);
+  });
+
   test('a method that throws and a method that is not there are tool errors the agent can read', async () => {
     const page = stack.pages.url('/mcp/errors');
     for (const [door, sdk] of [['stdio', 'v1'], ['http', 'v2']] as const) {
@@ -207,6 +233,30 @@ describe('agents over MCP', () => {
       assert.equal(c, 4);
     } finally {
       await httpAgent.close();
+    }
+  });
+});
+
+describe('an agent configured as the README says, with the example userscript', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ userscripts: EXAMPLE_USERSCRIPTS });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('`any mcp --page <url>` lists pageInfo with its description and calls it in the managed browser', async () => {
+    const page = stack.pages.url('/readme-agent');
+    const agent = await connectAgent(stack, 'stdio', 'v1', [page]);
+    try {
+      const pageInfo = (await agent.listTools()).find((tool) => tool.name === 'pageInfo');
+      assert.ok(pageInfo, 'pageInfo is a tool');
+      assert.match(pageInfo.description ?? '', /returns the page title, URL and ready state/);
+      const result = await agent.callTool('pageInfo', { delay: 10 });
+      assert.deepEqual(result.structuredContent, { result: { title: 'Test page /readme-agent', url: page, readyState: 'complete' } });
+    } finally {
+      await agent.close();
     }
   });
 });

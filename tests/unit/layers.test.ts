@@ -25,8 +25,10 @@ interface Rule {
 const RULES: Rule[] = [
   { files: 'src/protocol/', only: ['src/protocol/', 'valibot'],
     why: 'the protocol is shared by every part, so it depends on none of them (only on its schema library)' },
-  { files: 'src/server/', never: ['src/client/', 'src/cli/', 'src/extension/'],
-    why: 'the server is called by the client and the CLI and talks to the extension over a socket' },
+  { files: 'src/server/', never: ['src/client/', 'src/cli/', 'src/extension/', 'src/mcp/stdio.ts'],
+    why: 'the server is called by the client and the CLI and talks to the extension over a socket (its /mcp door reaches the dispatcher, not the client)' },
+  { files: 'src/mcp/', never: ['src/server/', 'src/cli/', 'src/extension/', 'src/launcher/'],
+    why: 'the MCP tools reach pages through a PageAccess handed in: the client (stdio) or the dispatcher (/mcp)' },
   { files: 'src/extension/', never: ['src/server/', 'src/client/', 'src/cli/', 'src/launcher/'],
     why: 'the extension is bundled for the browser and talks to the server over a socket' },
   { files: 'src/extension/main/bridge.ts', only: [], runTimeOnly: true,
