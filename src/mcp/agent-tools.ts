@@ -14,6 +14,7 @@
  * userscripts registered, narrowed further by `--allow`.
  */
 import * as v from 'valibot';
+import { AnyError } from '../protocol/error-classes.js';
 import { CallFailure, CallRequest, PageUrl, Params, parse, type MethodInfo } from '../protocol/index.js';
 import type { AllowList } from './allow-list.js';
 import type { PageAccess } from './page-access.js';
@@ -148,18 +149,19 @@ export class AgentTools {
       if (!parsed.ok) throw new ToolRequestError(`Bad arguments for ${name}: ${parsed.problem}.`);
       const { page, method, params = {}, timeout } = parsed.value;
       if (!allow.allows(page, method)) return toolError(notAllowed(page, method));
-      return this.#attempt(() => access.call(page, method, params, { timeout, signal }));
+      return this.#attempt(() => access.call(page, method, params, { timeout, signal }), { page, method });
     }
     const pageTool = this.#pageTools.get(name);
     if (!pageTool) throw new ToolRequestError(`There is no tool "${name}"; list the tools again (the page's methods may have changed).`);
     const params = parse(Params, input);
     if (!params.ok) throw new ToolRequestError(`Bad arguments for ${name}: ${params.problem}.`);
-    return this.#attempt(() => access.call(pageTool.page, pageTool.method, params.value, { timeout: this.#options.callTimeoutMs, signal }));
+    return this.#attempt(() => access.call(pageTool.page, pageTool.method, params.value, { timeout: this.#options.callTimeoutMs, signal }), pageTool);
   }
 
   /**
-   * Looks at the pages' methods every `watchIntervalMs`, without opening tabs, and calls
-   * `onChange` when the page tools differ from the last listing. Returns a function that stops.
+   * Looks at the pages' methods every `watchIntervalMs` (opening a page's tab only until it was
+   * listed once, see #refresh) and calls `onChange` when the page tools differ from the last
+   * listing. Returns a function that stops.
    */
   watch(onChange: () => void): () => void {
     if (!this.#options.pages.length) return () => {};
@@ -180,11 +182,12 @@ export class AgentTools {
     return () => clearInterval(this.#watchTimer);
   }
 
-  async #attempt(work: () => Promise<unknown>): Promise<ToolResult> {
+  /** Runs a listing, or a call of `target`, and makes its outcome a tool result. */
+  async #attempt(work: () => Promise<unknown>, target?: { page: string; method: string }): Promise<ToolResult> {
     try {
       return toolResult(await work());
     } catch (error) {
-      return toolError(error);
+      return toolError(target ? hideDisallowed(error, target, this.#options.allow) : error);
     }
   }
 
@@ -241,6 +244,21 @@ export class AgentTools {
   #signature(): string {
     return JSON.stringify([...this.#pageTools.values()].map(({ tool }) => [tool.name, tool.description, tool.inputSchema]));
   }
+}
+
+/**
+ * A METHOD_NOT_FOUND names the page's methods, in its `methods` and its message: with --allow, it
+ * may name only those the agent may see, as list_page_methods does.
+ */
+function hideDisallowed(error: unknown, { page, method: called }: { page: string; method: string }, allow: AllowList): unknown {
+  const shape = error instanceof CallFailure ? error.shape
+    : error instanceof AnyError ? { name: error.name, code: error.code, message: error.message, ...(error.methods ? { methods: error.methods } : {}) }
+      : undefined;
+  if (!shape?.methods) return error;
+  const methods = shape.methods.filter((method) => allow.allows(page, method));
+  if (methods.length === shape.methods.length) return error;
+  return new CallFailure({ ...shape, methods,
+    message: `__any__.${called} is not a method on ${page}. Methods here that this MCP server may call (its --allow list): ${methods.join(', ') || '(none)'}.` });
 }
 
 /** A refusal by the allow-list: a FORBIDDEN tool error the agent can read. */

@@ -10,10 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
+import { createMcpHttpDoor, type McpHttpDoor } from '../../src/mcp/http-door.js';
+import type { PageAccess } from '../../src/mcp/page-access.js';
 import type { ServerToExtension } from '../../src/protocol/index.js';
 import { admitUpgrade } from '../../src/server/admission.js';
 import { CallDispatcher } from '../../src/server/dispatcher.js';
@@ -66,7 +69,7 @@ function inProcessDoor(): Door & { api: HttpApi } {
   });
   const send: Door['send'] = async (method, path, body, headers = {}) => {
     const response = await api.request({ method, path, body, headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...headers } });
-    return { status: response.status, body: JSON.parse(response.body) };
+    return { status: response.status, body: JSON.parse(response.body as string) };
   };
   return {
     api,
@@ -395,10 +398,255 @@ describe('the server\'s boundary', () => {
     });
   });
 
+  describe('/mcp (MCP over Streamable HTTP, for agents)', () => {
+    const ACCEPT = 'application/json, text/event-stream';
+    const initialize = (protocolVersion = '2025-06-18', padding = '') => JSON.stringify({
+      jsonrpc: '2.0', id: 1, method: 'initialize',
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: `boundary-test${padding}`, version: '1.0.0' } },
+    });
+    const toolsList = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+
+    interface McpAnswer {
+      status: number;
+      headers: Record<string, string | undefined>;
+      text: string;
+    }
+    /** The JSON-RPC messages of an answer: its JSON body, or the data of its server-sent events. */
+    const messagesOf = (answer: McpAnswer): any[] => (answer.headers['content-type'] ?? '').startsWith('text/event-stream')
+      ? answer.text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)))
+      : [JSON.parse(answer.text)];
+    /** A refusal by the any server itself ({v, id, error}), which the SDK never saw. */
+    const assertRefusedMcp = (answer: McpAnswer, status: number, code: string, message?: RegExp) =>
+      assertRefused({ status: answer.status, body: JSON.parse(answer.text) }, status, code, message);
+    const assertJsonRpcError = (answer: McpAnswer, code: number) => {
+      assert.ok(answer.status >= 400 && answer.status < 500, `a 4xx, not ${answer.status}`);
+      const [message] = messagesOf(answer);
+      assert.equal(message.jsonrpc, '2.0');
+      assert.equal(message.error.code, code, answer.text);
+      assert.equal(message.result, undefined);
+    };
+
+    /**
+     * The HTTP API with a real /mcp door over a fake PageAccess that records whatever reaches a page,
+     * and a record of every request the door (that is, the SDK) is handed.
+     */
+    function inProcessMcp(maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {
+      const port = 8765;
+      const reached: string[] = [];
+      const access: PageAccess = {
+        call: async (page, method) => {
+          reached.push(`call ${method} on ${page}`);
+          return null;
+        },
+        methods: async (page) => {
+          reached.push(`methods of ${page}`);
+          return [];
+        },
+      };
+      const door = createMcpHttpDoor(access, () => {});
+      const handed: string[] = [];
+      const mcp: McpHttpDoor = {
+        handle: (request) => {
+          handed.push(`${request.method} ${request.url}`);
+          return door.handle(request);
+        },
+        get sessions() {
+          return door.sessions;
+        },
+        close: () => door.close(),
+      };
+      const api = createHttpApi({
+        mcp,
+        dispatcher: new CallDispatcher({ browserWaitMs: 100, reconnectGraceMs: 100, port }),
+        port: () => port,
+        maxBodyBytes,
+        extensionOrigins: new Set([EXTENSION_ORIGIN]),
+        serverVersion: '0.0.0',
+        requestShutdown: () => assert.fail('asked to shut down'),
+        log: () => {},
+      });
+      const send = async (method: string, path: string, body?: string | (() => Promise<undefined>), headers: Record<string, string> = {}, sameUser = true) => {
+        const response = await api.request({
+          method, path, body, sameUser,
+          headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json', accept: ACCEPT, ...headers },
+        });
+        const text = typeof response.body === 'string' ? response.body : await new Response(response.body).text();
+        return { status: response.status, headers: response.headers, text } satisfies McpAnswer;
+      };
+      /** Nothing reached a page; and, unless `handedToSdk` says how many did, no request reached the SDK. */
+      const assertNothingReached = (handedToSdk = 0) => {
+        assert.deepEqual(reached, [], 'nothing reached a page');
+        assert.equal(handed.length, handedToSdk, `requests handed to the SDK: ${handed.join(', ')}`);
+      };
+      return { door, send, reached, handed, assertNothingReached };
+    }
+
+    /** A raw request to a real server's /mcp, every header under the test's control. */
+    function overSocketMcp(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<McpAnswer> {
+      return new Promise((resolve, reject) => {
+        const outgoing = httpRequest({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers } }, (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('end', () => resolve({
+            status: incoming.statusCode!,
+            headers: Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
+            text: Buffer.concat(chunks).toString(),
+          }));
+        });
+        outgoing.on('error', reject);
+        outgoing.end(body);
+      });
+    }
+
+    /** The three verbs of Streamable HTTP, as a client would send them with `headers` added. */
+    const verbs = (sessionId = 'no-such-session'): [string, string | undefined, Record<string, string>][] => [
+      ['POST', initialize(), {}],
+      ['GET', undefined, { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }],
+      ['DELETE', undefined, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }],
+    ];
+
+    test('refuses any Origin, and cross-site browser requests, on POST, GET and DELETE before the SDK sees them', async () => {
+      const mcp = inProcessMcp();
+      try {
+        const origins = ['https://evil.example', 'null', 'http://127.0.0.1:8765', 'http://localhost:8765', EXTENSION_ORIGIN, `chrome-extension://${'a'.repeat(32)}`];
+        for (const [method, body, headers] of verbs()) {
+          for (const origin of origins) {
+            assertRefusedMcp(await mcp.send(method, '/mcp', body, { ...headers, origin }), 403, 'FORBIDDEN', /web pages are refused/);
+            assertRefusedMcp(await mcp.send(method, '/mcp?page=https://chatgpt.com/', body, { ...headers, origin, 'content-type': 'text/plain' }), 403, 'FORBIDDEN');
+          }
+          for (const site of ['cross-site', 'same-site', 'same-origin']) {
+            assertRefusedMcp(await mcp.send(method, '/mcp', body, { ...headers, 'sec-fetch-site': site }), 403, 'FORBIDDEN', /Sec-Fetch-Site/);
+          }
+        }
+        mcp.assertNothingReached();
+      } finally {
+        await mcp.door.close();
+      }
+    });
+
+    test('refuses a foreign Host (DNS rebinding) and another user of this machine, before the SDK sees them', async () => {
+      const mcp = inProcessMcp();
+      try {
+        for (const [method, body, headers] of verbs()) {
+          for (const host of ['evil.example:8765', '127.0.0.1.nip.io:8765', 'localhost.evil.example:8765', 'localhost', '127.0.0.1:8766']) {
+            assertRefusedMcp(await mcp.send(method, '/mcp', body, { ...headers, host }), 403, 'FORBIDDEN', /Host .* is refused/);
+          }
+          const anotherUser = await mcp.send(method, '/mcp', body, headers, false);
+          assertRefusedMcp(anotherUser, 403, 'FORBIDDEN', /another user of this machine/);
+          assert.equal(anotherUser.headers.connection, 'close');
+        }
+        mcp.assertNothingReached();
+      } finally {
+        await mcp.door.close();
+      }
+    });
+
+    test('a POST must be JSON (415) within --max-body (413), before the SDK sees it', async () => {
+      const mcp = inProcessMcp(1024);
+      try {
+        for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/event-stream', '']) {
+          assertRefusedMcp(await mcp.send('POST', '/mcp', initialize(), { 'content-type': contentType }), 415, 'BAD_REQUEST', /application\/json/);
+        }
+        const large = initialize('2025-06-18', 'x'.repeat(2048));
+        assertRefusedMcp(await mcp.send('POST', '/mcp', large), 413, 'TOO_LARGE', /larger than 1024 bytes/);
+        // As http-node.ts reads a body: it gives up (undefined) as soon as the body is too large.
+        assertRefusedMcp(await mcp.send('POST', '/mcp', async () => undefined), 413, 'TOO_LARGE');
+        mcp.assertNothingReached();
+        assert.equal((await mcp.send('POST', '/mcp', initialize())).status, 200, 'a small one passes');
+      } finally {
+        await mcp.door.close();
+      }
+    });
+
+    test('a body that is not JSON, or not JSON-RPC, gets the SDK\'s JSON-RPC error, and nothing runs', async () => {
+      const mcp = inProcessMcp();
+      try {
+        assertJsonRpcError(await mcp.send('POST', '/mcp', '{"jsonrpc": "2.0", "id": 1, "method": '), -32700);
+        assertJsonRpcError(await mcp.send('POST', '/mcp', 'not json at all'), -32700);
+        for (const body of ['[1, 2]', '"tools/call"', '{"id": 1, "method": "tools/call"}', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'call_page_method', arguments: { page: 'https://chatgpt.com/', method: 'ask' } } })]) {
+          const answer = await mcp.send('POST', '/mcp', body);
+          assert.ok(answer.status >= 400 && answer.status < 500, `${body}: ${answer.status} ${answer.text}`);
+          assert.ok(messagesOf(answer)[0].error, `${body}: ${answer.text}`);
+        }
+        assertJsonRpcError(await mcp.send('POST', '/mcp?page=javascript:alert(1)', initialize()), -32602);
+        assertJsonRpcError(await mcp.send('POST', '/mcp?page=file:///etc/passwd', initialize()), -32602);
+        assert.deepEqual(mcp.reached, [], 'nothing reached a page');
+        assert.equal(mcp.door.sessions, 0, 'no session opened');
+      } finally {
+        await mcp.door.close();
+      }
+    });
+
+    for (const protocolVersion of ['2025-06-18', '2025-11-25']) {
+      test(`a valid initialize (${protocolVersion}) with no Origin and our Host opens a session, which admission still guards`, async () => {
+        const mcp = inProcessMcp();
+        try {
+          const answer = await mcp.send('POST', '/mcp', initialize(protocolVersion));
+          assert.equal(answer.status, 200, answer.text);
+          const sessionId = answer.headers['mcp-session-id'];
+          assert.match(sessionId ?? '', /^[0-9a-f-]{36}$/, 'a session id');
+          const [message] = messagesOf(answer);
+          assert.equal(message.id, 1);
+          assert.equal(message.result.protocolVersion, protocolVersion);
+          assert.equal(message.result.serverInfo.name, 'any');
+          assert.equal(mcp.door.sessions, 1);
+          const inSession = { 'mcp-session-id': sessionId!, 'mcp-protocol-version': protocolVersion };
+          const handed = mcp.handed.length;
+
+          // Knowing the session id lets no web page, rebound name or other user in.
+          for (const [method, body, headers] of verbs(sessionId).map(([m, b, h]) => [m, m === 'POST' ? toolsList : b, h] as const)) {
+            assertRefusedMcp(await mcp.send(method, '/mcp', body, { ...headers, origin: 'https://evil.example' }), 403, 'FORBIDDEN');
+            assertRefusedMcp(await mcp.send(method, '/mcp', body, { ...headers, ...inSession, host: 'evil.example:8765' }), 403, 'FORBIDDEN');
+            assertRefusedMcp(await mcp.send(method, '/mcp', body, { ...headers, ...inSession }, false), 403, 'FORBIDDEN');
+          }
+          assert.equal(mcp.handed.length, handed, 'none of them reached the SDK');
+          assert.equal(mcp.door.sessions, 1, 'the session is still there');
+
+          assert.equal((await mcp.send('DELETE', '/mcp', undefined, inSession)).status, 200);
+          assert.equal(mcp.door.sessions, 0);
+          assertJsonRpcError(await mcp.send('POST', '/mcp', toolsList, inSession), -32001);
+          assert.deepEqual(mcp.reached, [], 'nothing reached a page');
+        } finally {
+          await mcp.door.close();
+        }
+      });
+    }
+
+    test('a real socket is refused the same way, and a valid initialize opens a session', async () => {
+      const port = server.port;
+      for (const [method, body, headers] of verbs()) {
+        assertRefusedMcp(await overSocketMcp(port, method, '/mcp', body, { ...headers, origin: 'https://evil.example' }), 403, 'FORBIDDEN', /web pages are refused/);
+        assertRefusedMcp(await overSocketMcp(port, method, '/mcp', body, { ...headers, origin: EXTENSION_ORIGIN }), 403, 'FORBIDDEN');
+        assertRefusedMcp(await overSocketMcp(port, method, '/mcp', body, { ...headers, host: `evil.example:${port}` }), 403, 'FORBIDDEN', /Host .* is refused/);
+      }
+      assertRefusedMcp(await overSocketMcp(port, 'POST', '/mcp', initialize(), { 'content-type': 'text/plain' }), 415, 'BAD_REQUEST');
+      assertJsonRpcError(await overSocketMcp(port, 'POST', '/mcp', '{"jsonrpc": '), -32700);
+
+      const answer = await overSocketMcp(port, 'POST', '/mcp', initialize());
+      assert.equal(answer.status, 200, answer.text);
+      const sessionId = answer.headers['mcp-session-id'];
+      assert.ok(sessionId, 'a session id');
+      assert.equal(messagesOf(answer)[0].result.protocolVersion, '2025-06-18');
+      const inSession = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+      assertRefusedMcp(await overSocketMcp(port, 'POST', '/mcp', toolsList, { ...inSession, origin: 'https://evil.example' }), 403, 'FORBIDDEN');
+      assert.equal((await overSocketMcp(port, 'DELETE', '/mcp', undefined, inSession)).status, 200);
+
+      const own = await startServer({ port: 0, maxBodyBytes: 64 * 1024 });
+      try {
+        assertRefusedMcp(await overSocketMcp(own.port, 'POST', '/mcp', initialize('2025-06-18', 'x'.repeat(100 * 1024))), 413, 'TOO_LARGE', /larger than 65536 bytes/);
+        assert.equal((await http(own.port, 'GET', '/health')).status, 200);
+      } finally {
+        await own.close();
+      }
+      await assertNothingRan();
+      assert.deepEqual(extension.received.filter((message) => message.type === 'list'), [], 'no page was listed either');
+    });
+  });
+
   test('in-process: another user of this machine is refused every route, before anything else, and its connection closed', async () => {
     for (const [method, path, headers] of [['GET', '/health', {}], ['POST', '/call', {}], ['POST', '/shutdown', {}], ['GET', '/health', { origin: EXTENSION_ORIGIN }]] as const) {
       const response = await inProcess.api.request({ method, path, body: validCall, headers: { host: '127.0.0.1:8765', 'content-type': 'application/json', ...headers }, sameUser: false });
-      assertRefused({ status: response.status, body: JSON.parse(response.body) }, 403, 'FORBIDDEN', /another user of this machine/);
+      assertRefused({ status: response.status, body: JSON.parse(response.body as string) }, 403, 'FORBIDDEN', /another user of this machine/);
       assert.equal(response.headers.connection, 'close', `${method} ${path}`);
     }
     await inProcess.assertNothingRan();
