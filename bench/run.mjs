@@ -14,18 +14,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { call, serverHealth, stopServer } from '../dist/index.js';
-import { startAny, startAnyInProcess, startPlaywright, startPython } from './lib/contenders.mjs';
+import { startAny, startAnyInProcess, startMcpHttp, startMcpStdio, startPlaywright, startPython } from './lib/contenders.mjs';
 import { throughput } from './lib/measure.mjs';
 import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
-import { BASELINE, latencyInRounds, throughputInRounds, timed } from './lib/rounds.mjs';
+import { BASELINE, latencyInRounds, ratiosTo, throughputInRounds, timed } from './lib/rounds.mjs';
 import { median, round } from './lib/stats.mjs';
-import { renderRatios, renderTargets, writeReport } from './lib/report.mjs';
+import { renderMcpOverhead, renderRatios, renderTargets, writeReport } from './lib/report.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const ROUNDS = flags.quick ? 4 : 10; // even, so that each order runs as often as the other
 const scale = flags.quick ? 0.1 : 1;
 const n = (count) => Math.max(20, Math.round(count * scale));
+// An MCP tool call takes two to three plain calls' time: its latency rounds make an eighth of the
+// calls (the tables give each path's count), and its throughput is measured at one level only.
+const MCP_SHARE = 1 / 8;
+const MCP_IN_FLIGHT = 16;
+const TS = 'any (TypeScript client)';
+const MCP_STDIO = 'any (MCP tool call, stdio)';
+const MCP_HTTP = 'any (MCP tool call, HTTP)';
 /** Calls per contender per round, `total` per contender split over the rounds. */
 const perRound = (total) => Math.max(1, Math.round((total * scale) / ROUNDS));
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -51,8 +58,11 @@ const anyInProcess = await startAnyInProcess({ page: `${origin}/bench` });
 const playwright = await startPlaywright({ page: `${origin}/bench` });
 const python = await startPython({ port, page: `${origin}/bench` });
 if (!python) log('(no Python client found: skipping it)');
+const mcpStdio = await startMcpStdio({ port, page: `${origin}/bench` });
+const mcpHttp = await startMcpHttp({ port, page: `${origin}/bench` });
+const closeMcp = () => Promise.all([mcpStdio.close(), mcpHttp.close()]);
 
-const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {} };
+const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {} };
 try {
   log('warming up…');
   for (let i = 0; i < n(300); i++) {
@@ -61,24 +71,31 @@ try {
     await anyInProcess.call('echo', { i });
     await playwright.call('echo', { i });
   }
+  for (let i = 0; i < n(50); i++) {
+    await mcpStdio.call('echo', { i });
+    await mcpHttp.call('echo', { i });
+  }
 
   // Listed any first, Playwright last: odd rounds run in this order, even rounds in reverse.
   const callers = {
-    'any (TypeScript client)': any.call,
+    [TS]: any.call,
     'any (raw HTTP)': any.rawHttp,
     'any (server in the same process)': anyInProcess.call,
     [BASELINE]: playwright.call,
   };
+  const mcpCallers = { [MCP_STDIO]: mcpStdio.call, [MCP_HTTP]: mcpHttp.call };
   const latencyContenders = {
-    'any (TypeScript client)': timed(any.call),
+    [TS]: timed(any.call),
+    [MCP_STDIO]: timed(mcpStdio.call, MCP_SHARE),
+    [MCP_HTTP]: timed(mcpHttp.call, MCP_SHARE),
     'any (raw HTTP)': timed(any.rawHttp),
     'any (server in the same process)': timed(anyInProcess.call),
     ...(python && { 'any (Python client)': python.times }),
     [BASELINE]: timed(playwright.call),
   };
-  const pair = { 'any (TypeScript client)': timed(any.call), [BASELINE]: timed(playwright.call) };
+  const pair = { [TS]: timed(any.call), [BASELINE]: timed(playwright.call) };
 
-  log(`warm latency: ${ROUNDS} rounds of ${perRound(2000)} sequential echo calls per contender…`);
+  log(`warm latency: ${ROUNDS} rounds of ${perRound(2000)} sequential echo calls per contender, an eighth of them over MCP…`);
   results.latency = await latencyInRounds(latencyContenders, { rounds: ROUNDS, calls: perRound(2000), method: 'echo', params: { text: 'x'.repeat(64) } });
 
   log(`realistic method (reads a 100-row table from the DOM): ${ROUNDS} rounds of ${perRound(500)} calls…`);
@@ -89,6 +106,19 @@ try {
     log(`throughput: ${ROUNDS} rounds of ${calls} calls per contender, ${inFlight} in flight…`);
     results.throughput[inFlight] = await throughputInRounds(callers, { rounds: ROUNDS, calls, inFlight });
   }
+
+  const mcpCalls = MCP_IN_FLIGHT * 4;
+  log(`throughput over MCP: ${ROUNDS} rounds of ${mcpCalls} calls per contender, ${MCP_IN_FLIGHT} in flight…`);
+  const mcpThroughput = await throughputInRounds({ [TS]: any.call, ...mcpCallers, [BASELINE]: playwright.call }, { rounds: ROUNDS, calls: mcpCalls, inFlight: MCP_IN_FLIGHT });
+  results.mcp = {
+    inFlight: MCP_IN_FLIGHT,
+    throughput: mcpThroughput,
+    overPlainCall: {
+      latency: ratiosTo(results.latency, TS, Object.keys(mcpCallers), ['p50', 'p90', 'p99']),
+      throughput: ratiosTo(mcpThroughput, TS, Object.keys(mcpCallers), ['callsPerSecond']),
+    },
+  };
+  await closeMcp(); // no session left on the server that memory, idle CPU and cold start measure
 
   for (const [label, size, total] of [['100 B', 100, 500], ['100 KiB', 100 * 1024, 200], ['10 MiB', 10 * 1024 * 1024, 10]]) {
     log(`payload ${label}: ${ROUNDS} rounds of ${perRound(total)} echo calls per contender…`);
@@ -106,6 +136,7 @@ try {
   log('cold start: no server running and no tab open, three times…');
   results.cold = await coldStarts(3);
 } finally {
+  await closeMcp();
   python?.close();
   await playwright.close();
   await anyInProcess.close();
@@ -117,7 +148,7 @@ try {
 await renderPlot(results, outputs.plot);
 writeFileSync(outputs.results, `${JSON.stringify(results, null, 2)}\n`);
 writeReport(results, outputs.report, outputs.plot);
-process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n`);
+process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n`);
 if (out) log(`quick run: report, results.json and plot.png in ${out}`);
 
 // ── measurements ───────────────────────────────────────────────────────────────

@@ -2,7 +2,8 @@
  * The two ways to run a page method that the benchmark compares, each set up on the same
  * Chromium binary, the same page (served on 127.0.0.1 with a strict CSP) and the same method code:
  *   - any: a separate `any serve` process, a managed headless browser, and a caller in this process
- *     (or in a Python process, or a server in this process);
+ *     (or in a Python process, or a server in this process, or an agent's MCP session: the official
+ *     v1 SDK client calling the `call_page_method` tool through `any mcp` over stdio or `/mcp`);
  *   - Playwright: playwright-core driving the same binary, `page.evaluate` calling the method.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,6 +11,9 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { chromium } from 'playwright-core';
 import { call, launch, startServer } from '../../dist/index.js';
 
@@ -105,6 +109,36 @@ function rawHttpCaller(port, page) {
     outgoing.on('error', reject);
     outgoing.end(body);
   });
+}
+
+/** `any mcp` as an agent spawns it, on its stdin and stdout; it reaches the benchmark's server. */
+export function startMcpStdio({ port, page }) {
+  return mcpSession(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--port', String(port)], stderr: 'inherit' }), page);
+}
+
+/** `/mcp` on the benchmark's server, over Streamable HTTP (a 2025-era session). */
+export function startMcpHttp({ port, page }) {
+  return mcpSession(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)), page);
+}
+
+/** A connected v1 SDK client whose `call` is the tool call `call_page_method {page, method, params}`. */
+async function mcpSession(transport, page) {
+  const client = new Client({ name: 'any-bench', version: '1.0.0' });
+  await client.connect(transport);
+  let closed = false;
+  return {
+    async call(method, params) {
+      const answer = await client.callTool({ name: 'call_page_method', arguments: { page, method, params } });
+      if (answer.isError) throw new Error(answer.content[0]?.text);
+      return answer.structuredContent.result;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (transport.sessionId) await transport.terminateSession(); // HTTP: the server drops the session (DELETE /mcp)
+      await client.close();
+    },
+  };
 }
 
 export async function startPlaywright({ page: url }) {

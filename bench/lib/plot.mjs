@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const COLORS = { 'any (TypeScript client)': '#2563eb', 'any (raw HTTP)': '#60a5fa', 'any (server in the same process)': '#1e3a8a', 'any (Python client)': '#93c5fd', 'Playwright page.evaluate': '#f97316' };
-const SHORT = { 'any (TypeScript client)': 'any: TS client', 'any (raw HTTP)': 'any: raw HTTP', 'any (server in the same process)': 'any: in-process', 'any (Python client)': 'any: Python', 'Playwright page.evaluate': 'Playwright' };
+const COLORS = { 'any (TypeScript client)': '#2563eb', 'any (MCP tool call, stdio)': '#7c3aed', 'any (MCP tool call, HTTP)': '#a78bfa', 'any (raw HTTP)': '#60a5fa', 'any (server in the same process)': '#1e3a8a', 'any (Python client)': '#93c5fd', 'Playwright page.evaluate': '#f97316' };
+// Every path but Playwright's is any's: short enough for seven under the latency chart.
+const SHORT = { 'any (TypeScript client)': 'TS client', 'any (MCP tool call, stdio)': 'MCP stdio', 'any (MCP tool call, HTTP)': 'MCP HTTP', 'any (raw HTTP)': 'raw HTTP', 'any (server in the same process)': 'in-process', 'any (Python client)': 'Python', 'Playwright page.evaluate': 'Playwright' };
 const WIDTH = 1100;
 const HEIGHT = 460;
 
@@ -52,7 +53,7 @@ function latencyChart(latency, x, y, width, height) {
     }
     bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 18}" text-anchor="middle" font-size="11">${SHORT[name] ?? name}</text>`;
     const ratio = latency[name].vsPlaywright?.p50;
-    if (ratio) bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 34}" text-anchor="middle" font-size="10">×${ratio.median.toFixed(2)} (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})</text>`;
+    if (ratio) bars += `<text x="${left + barWidth}" y="${plotTop + plotHeight + 34}" text-anchor="middle" font-size="10">×${ratio.median.toFixed(2)}<tspan x="${left + barWidth}" dy="12">(${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})</tspan></text>`;
   });
   return `<g><text x="${x}" y="${y + 16}" font-size="16" font-weight="bold">Warm latency, echo (ms): p50 solid, p99 light — lower is better</text>
 <text x="${x}" y="${y + 33}" font-size="11">under each path: its p50 ÷ Playwright's, median of the rounds (range)</text>

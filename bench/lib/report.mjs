@@ -48,6 +48,7 @@ export function renderRatios(results) {
     ['warm echo (ms)', results.latency],
     ['realistic, readTable (ms)', results.realistic],
     ...Object.entries(results.throughput).map(([level, by]) => [`throughput, ${level} in flight (calls/s)`, by]),
+    ...(results.mcp?.throughput ? [[`throughput over MCP, ${results.mcp.inFlight} in flight (calls/s)`, results.mcp.throughput]] : []),
     ...Object.entries(results.payload).map(([label, by]) => [`payload ${label} (ms)`, by]),
   ];
   const rows = sections.flatMap(([section, by]) => Object.entries(by).filter(([, entry]) => entry.vsPlaywright).flatMap(([name, entry]) =>
@@ -55,6 +56,16 @@ export function renderRatios(results) {
       `| ${section} | ${name} | ${metric} | ${round(entry[metric])} | ${round(by[PW][metric])} | ${round(r.median)} | ${round(r.min)}–${round(r.max)} |`)));
   return `| measure | path | metric | path, pooled | Playwright, pooled | ÷ Playwright, median of ${results.rounds} rounds | range over rounds |
 | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
+}
+
+/** The cost of MCP (Markdown): each tool call's figures ÷ the plain TypeScript client call's from the same round. */
+export function renderMcpOverhead(results) {
+  const { inFlight, throughput, overPlainCall } = results.mcp;
+  const rows = Object.entries(overPlainCall.latency).map(([name, latency]) =>
+    `| ${name} | ${round(results.latency[name].p50)} | ${spread(latency.p50)} | ${spread(latency.p99)} | ${throughput[name].callsPerSecond} | ${spread(overPlainCall.throughput[name].callsPerSecond)} |`);
+  return `| MCP tool call | warm p50 (ms) | p50 ÷ plain call | p99 ÷ plain call | calls/s, ${inFlight} in flight | calls/s ÷ plain call's |
+| --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}`;
 }
 
@@ -89,6 +100,13 @@ ${renderTargets(results)}
 | path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows(results.latency)}
+
+### MCP overhead: tool call ÷ plain call
+
+An agent's tool call (\`call_page_method\`, v1 SDK client) ÷ the TypeScript client's plain call of the same round;
+median of the ${results.rounds} rounds (range). Latency from the warm echo rounds above; throughput from rounds of their own.
+
+${renderMcpOverhead(results)}
 
 ### Warm latency, realistic method (reads a 100-row table from the DOM, ms)
 

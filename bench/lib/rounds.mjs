@@ -49,7 +49,16 @@ export async function throughputInRounds(contenders, { rounds, calls, inFlight }
   }));
 }
 
-/** A wrapper that makes a caller (method, params) → result into a latency contender. */
-export const timed = (callIt) => (method, params, count) => sequential(callIt, method, params, count);
+/**
+ * Each of `names` against another contender of the same result (`baseline`, in place of Playwright),
+ * from their figures of each round: { name: { metric: { median, min, max, rounds } } }.
+ */
+export function ratiosTo(result, baseline, names, metrics) {
+  const perRound = result[baseline].rounds.map((_, r) => Object.fromEntries([baseline, ...names].map((name) => [name, result[name].rounds[r]])));
+  return ratiosByRound(perRound, baseline, metrics);
+}
+
+/** A wrapper that makes a caller (method, params) → result into a latency contender; a slow one may make `share` of the calls. */
+export const timed = (callIt, share = 1) => (method, params, count) => sequential(callIt, method, params, Math.max(1, Math.round(count * share)));
 
 const mapValues = (object, f) => Object.fromEntries(Object.entries(object).map(([key, value]) => [key, f(value, key)]));
