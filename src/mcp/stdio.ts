@@ -21,9 +21,16 @@ export interface StdioMcpOptions {
 
 export function serveMcpOverStdio(options: StdioMcpOptions): { close(): Promise<void> } {
   const { port, log } = options;
+  // Said once on stderr, which agents show in their logs: stdout carries the protocol alone.
+  let toldStart = false;
+  const onProgress = (stage: string) => {
+    if (stage !== 'starting-server' || toldStart) return;
+    toldStart = true;
+    log(`any mcp: no any server answered on port ${port}; starting one.`);
+  };
   const access: PageAccess = {
-    call: (page, method, params, callOptions) => call(page, method, params, { ...callOptions, port }),
-    methods: (page, listOptions) => methods(page, { ...listOptions, port }),
+    call: (page, method, params, callOptions) => call(page, method, params, { ...callOptions, port, onProgress }),
+    methods: (page, listOptions) => methods(page, { ...listOptions, port, onProgress }),
   };
   const tools = new AgentTools({ access, pages: options.pages, allow: allowList(options.allow) });
   const servers = new Set<Server>();
