@@ -4,7 +4,7 @@
  *   import { call } from 'any';
  *   const info = await call('https://example.com/', 'pageInfo', { delay: 100 });
  */
-export { call, methods, type CallOptions } from './client/call.js';
+export { call, methods, stream, type CallOptions, type CallStream } from './client/call.js';
 export { page, type PageCallOptions, type PageHandle, type PageHandleBase, type PageMethods, type UntypedMethods } from './client/page.js';
 export { serverHealth, serverStatus, stopServer } from './client/server-control.js';
 export type { Progress } from './client/server-connection.js';

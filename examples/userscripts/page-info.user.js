@@ -22,3 +22,21 @@ globalThis.__any__.pageInfo.inputSchema = {
   type: 'object',
   properties: { delay: { type: 'number', description: 'milliseconds to wait first', default: 500 } },
 };
+
+// A long method can talk while it runs. `progress(value)` sends a JSON value to the caller at
+// once (`stream()` or `onProgress` in TypeScript, `Accept: application/x-ndjson`
+// over HTTP, progress notifications over MCP); the return value is still the result.
+globalThis.__any__.countdown = async ({ from = 3, delay = 200 } = {}, { signal, progress }) => {
+  for (let n = from; n > 0; n--) {
+    if (signal.aborted) return 'stopped';
+    progress(n);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  return 'liftoff';
+};
+
+// The same as an async generator: each `yield` is a progress value, the `return` the result.
+globalThis.__any__.headings = async function* () {
+  for (const heading of document.querySelectorAll('h1, h2, h3')) yield heading.textContent;
+  return document.querySelectorAll('h1, h2, h3').length;
+};

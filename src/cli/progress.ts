@@ -12,12 +12,12 @@ const STATUS_EVERY_MS = 1_000;
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export interface ProgressReporter {
-  onProgress(stage: Progress): void;
+  onStage(stage: Progress): void;
   stop(): void;
 }
 
 export function reportProgress(options: { port: number; page: string; method?: string; quiet: boolean }): ProgressReporter {
-  if (options.quiet) return { onProgress: () => {}, stop: () => {} };
+  if (options.quiet) return { onStage: () => {}, stop: () => {} };
   const terminal = process.stderr.isTTY === true;
   const startedAt = Date.now();
   let message: string | undefined;
@@ -65,7 +65,7 @@ export function reportProgress(options: { port: number; page: string; method?: s
   every(STATUS_EVERY_MS, () => void lookUpStage());
 
   return {
-    onProgress(stage) {
+    onStage(stage) {
       if (stage === 'starting-server') message = `starting the any server on port ${options.port}`;
       if (stage === 'sent') sentAt ??= Date.now();
     },

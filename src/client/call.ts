@@ -25,7 +25,12 @@ export interface CallOptions {
    * Told 'starting-server' when the call waits for a server being started, and 'sent' when it
    * has been sent (for progress displays). If it throws, the call fails with what it threw.
    */
-  onProgress?: (stage: Progress) => void;
+  onStage?: (stage: Progress) => void;
+  /**
+   * Hears each progress value the method sends (`progress(value)` or a `yield` in the page), in
+   * order, before the call resolves. If it throws, the call fails with what it threw.
+   */
+  onProgress?: (value: unknown) => void;
 }
 
 /** If the server itself stops answering, the client gives up this long after the call's deadline. */
@@ -71,11 +76,12 @@ async function send(message: ConnectionRequest['message'], options: CallOptions,
       deadlineMs: (options.timeout ?? DEFAULT_CALL_TIMEOUT_MS) + CLIENT_GRACE_MS,
       signal: options.signal,
       autoStart: options.autoStart ?? true,
+      onStage: options.onStage,
       onProgress: options.onProgress,
       label,
     });
   } catch (error) {
-    if (!(error instanceof ConnectFailure)) throw error; // an AnyError, or what onProgress threw
+    if (!(error instanceof ConnectFailure)) throw error; // an AnyError, or what onStage threw
     throw await explainConnectFailure(port, error);
   }
 }
@@ -97,4 +103,56 @@ async function explainConnectFailure(port: number, error: ConnectFailure): Promi
   }
   return failure('NO_SERVER', `Nothing on port ${port} answered as an any server does (${error.message}). ` +
     'If another program holds the port, run any on another one (--port, { port }).');
+}
+
+/**
+ * A call whose progress values are read as they come: an async iterable of them, which ends when
+ * the call does, and the call's result.
+ *
+ *   const answer = stream('https://chatgpt.com/', 'ask', { prompt });
+ *   for await (const words of answer) process.stdout.write(words);
+ *   const whole = await answer.result;
+ *
+ * Values wait for the reader in memory; a reader that never reads still gets `result`. A failed
+ * call rejects `result`, and ends the iteration by throwing the same error.
+ */
+export interface CallStream<Part = unknown, Result = unknown> extends AsyncIterable<Part> {
+  readonly result: Promise<Result>;
+}
+
+export function stream<Part = unknown, Result = unknown>(
+  page: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  options: Omit<CallOptions, 'onProgress'> = {},
+): CallStream<Part, Result> {
+  const parts: Part[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  const result = call<Result>(page, method, params, {
+    ...options,
+    onProgress: (value) => {
+      parts.push(value as Part);
+      wake?.();
+    },
+  }).finally(() => {
+    ended = true;
+    wake?.();
+  });
+  result.catch(() => {}); // read through `result` or the iteration; unread, it must not crash the process
+  return {
+    result,
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (parts.length) {
+          yield parts.shift()!;
+          continue;
+        }
+        if (ended) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      await result; // a failed call ends the iteration with its error
+    },
+  };
 }

@@ -45,7 +45,9 @@ export interface ConnectionRequest {
   /** May this call start a server when none answers? (See `Attempt` for calls that share one.) */
   autoStart: boolean;
   /** A callback that throws fails its own call with what it threw, and no other call. */
-  onProgress?: (stage: Progress) => void;
+  onStage?: (stage: Progress) => void;
+  /** Hears the method's progress values, in order; one that throws fails its own call with what it threw. */
+  onProgress?: (value: unknown) => void;
   /** Names the call in error messages, e.g. "__any__.ask on https://chatgpt.com/". */
   label: string;
 }
@@ -58,6 +60,7 @@ interface Pending {
   label: string;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
+  progress: (value: unknown) => void;
 }
 
 /** A call waiting for the socket, as the connection attempt it shares sees it. */
@@ -148,7 +151,7 @@ export class ServerConnection {
       const tell = (stage: Progress) => {
         if (settled) return;
         try {
-          request.onProgress?.(stage);
+          request.onStage?.(stage);
         } catch (error) {
           giveUp(error instanceof Error ? error : new Error(String(error)));
         }
@@ -173,6 +176,14 @@ export class ServerConnection {
           label: request.label,
           resolve: (result) => finish(() => resolve(result)),
           reject: (error) => finish(() => reject(error)),
+          progress: (value) => {
+            if (settled || !request.onProgress) return;
+            try {
+              request.onProgress(value);
+            } catch (error) {
+              giveUp(error instanceof Error ? error : new Error(String(error)));
+            }
+          },
         });
         this.#send(text);
         tell('sent');
@@ -271,8 +282,10 @@ export class ServerConnection {
       if (outcome.ok) {
         const pending = this.#pending.get(outcome.value.id);
         if (!pending) return; // answers a call its caller gave up on
-        if (outcome.value.error) pending.reject(toAnyError(outcome.value.error));
-        else pending.resolve(outcome.value.result);
+        const message = outcome.value;
+        if (message.type === 'progress') pending.progress(message.progress);
+        else if (message.error) pending.reject(toAnyError(message.error));
+        else pending.resolve(message.result);
         return;
       }
       // A message this client cannot read fails the call it names now, not at its deadline. (A

@@ -134,7 +134,7 @@ export class AgentTools {
    * Calls a tool. A failure of the call itself is a tool error in the result; a request the
    * agent got wrong throws ToolRequestError.
    */
-  async call(name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult> {
+  async call(name: string, args: unknown, signal?: AbortSignal, onProgress?: (value: unknown) => void): Promise<ToolResult> {
     const input = args ?? {};
     const { access, allow } = this.#options;
     if (name === LIST_PAGE_METHODS) {
@@ -149,13 +149,13 @@ export class AgentTools {
       if (!parsed.ok) throw new ToolRequestError(`Bad arguments for ${name}: ${parsed.problem}.`);
       const { page, method, params = {}, timeout } = parsed.value;
       if (!allow.allows(page, method)) return toolError(notAllowed(page, method));
-      return this.#attempt(() => access.call(page, method, params, { timeout, signal }), { page, method });
+      return this.#attempt(() => access.call(page, method, params, { timeout, signal, ...(onProgress ? { onProgress } : {}) }), { page, method });
     }
     const pageTool = this.#pageTools.get(name);
     if (!pageTool) throw new ToolRequestError(`There is no tool "${name}"; list the tools again (the page's methods may have changed).`);
     const params = parse(Params, input);
     if (!params.ok) throw new ToolRequestError(`Bad arguments for ${name}: ${params.problem}.`);
-    return this.#attempt(() => access.call(pageTool.page, pageTool.method, params.value, { timeout: this.#options.callTimeoutMs, signal }), pageTool);
+    return this.#attempt(() => access.call(pageTool.page, pageTool.method, params.value, { timeout: this.#options.callTimeoutMs, signal, ...(onProgress ? { onProgress } : {}) }), pageTool);
   }
 
   /**

@@ -21,8 +21,19 @@ export function createMcpServer(tools: AgentTools): Server {
   );
   server.setRequestHandler('tools/list', async () => ({ tools: await tools.list() }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
+    // A client that sent a progress token hears the method's progress values: the count so far
+    // as `progress`, the value itself as JSON in `message`.
+    const token = ctx.mcpReq._meta?.progressToken;
+    let count = 0;
+    let sent: Promise<unknown> = Promise.resolve();
+    const onProgress = token === undefined ? undefined : (value: unknown) => {
+      const notice = { method: 'notifications/progress' as const, params: { progressToken: token, progress: ++count, message: JSON.stringify(value) } };
+      sent = sent.then(() => ctx.mcpReq.notify(notice)).catch(() => {});
+    };
     try {
-      return await tools.call(request.params.name, request.params.arguments, ctx.mcpReq.signal);
+      const result = await tools.call(request.params.name, request.params.arguments, ctx.mcpReq.signal, onProgress);
+      await sent; // every progress notification leaves before the result
+      return result;
     } catch (error) {
       if (error instanceof ToolRequestError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
       throw error;

@@ -9,6 +9,8 @@ import type { MethodInfo } from '../protocol/index.js';
 export interface PageCallOptions {
   timeout?: number;
   signal?: AbortSignal;
+  /** Hears the method's progress values, in order (calls only). */
+  onProgress?: (value: unknown) => void;
 }
 
 export interface PageAccess {

@@ -23,14 +23,14 @@ export function serveMcpOverStdio(options: StdioMcpOptions): { close(): Promise<
   const { port, log } = options;
   // Said once on stderr, which agents show in their logs: stdout carries the protocol alone.
   let toldStart = false;
-  const onProgress = (stage: string) => {
+  const onStage = (stage: string) => {
     if (stage !== 'starting-server' || toldStart) return;
     toldStart = true;
     log(`any mcp: no any server answered on port ${port}; starting one.`);
   };
   const access: PageAccess = {
-    call: (page, method, params, callOptions) => call(page, method, params, { ...callOptions, port, onProgress }),
-    methods: (page, listOptions) => methods(page, { ...listOptions, port, onProgress }),
+    call: (page, method, params, callOptions) => call(page, method, params, { ...callOptions, port, onStage }),
+    methods: (page, listOptions) => methods(page, { ...listOptions, port, onStage }),
   };
   const tools = new AgentTools({ access, pages: options.pages, allow: allowList(options.allow) });
   const servers = new Set<Server>();

@@ -24,6 +24,13 @@ export const LATE_METHOD_GRACE_MS = 2_000;
 export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
 
 /**
+ * How much progress may wait for a caller who does not read it (in a socket's or a response's
+ * buffer) before its call fails, naming why: a fast producer never grows the server's memory
+ * without limit, and nothing is dropped silently.
+ */
+export const MAX_PENDING_PROGRESS_BYTES = 16 * 1024 * 1024;
+
+/**
  * The largest call a program may send (over HTTP, its body; on the client WebSocket, its
  * message). The server's default limit is lower (16 MiB, `--max-body`); this is the ceiling,
  * set by Chrome's extension messaging, which carries at most 64 MiB per message.

@@ -160,10 +160,16 @@ const ClientCancel = v.strictObject({ v: Version, type: v.literal('cancel'), id:
 export const ClientToServer = v.variant('type', [ClientCall, ClientList, ClientCancel]);
 export type ClientToServer = v.InferOutput<typeof ClientToServer>;
 
-/** Answers a client's `call` or `list`: exactly one of `result` and `error`. */
+/**
+ * Answers a client's `call` or `list`: any number of `progress` messages (the method's progress
+ * values, in order), then one `result` with exactly one of `result` and `error`.
+ */
 export const ServerToClient = v.pipe(
-  v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.optional(v.unknown()), error: v.optional(ErrorPayload) }),
-  v.check((message) => exactlyOne(message, 'result', 'error'), 'a result carries exactly one of "result" and "error"'),
+  v.variant('type', [
+    v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.optional(v.unknown()), error: v.optional(ErrorPayload) }),
+    v.strictObject({ v: Version, type: v.literal('progress'), id: Id, progress: v.unknown() }),
+  ]),
+  v.check((message) => message.type !== 'result' || exactlyOne(message, 'result', 'error'), 'a result carries exactly one of "result" and "error"'),
 );
 export type ServerToClient = v.InferOutput<typeof ServerToClient>;
 
@@ -206,6 +212,9 @@ const ExtensionHello = v.strictObject({
 const ExtensionPing = v.strictObject({ v: Version, type: v.literal('ping'), id: Id });
 /** Answers a `call` or `list`: exactly one of `result` and `error` (checked below). */
 const ExtensionResult = v.strictObject({ v: Version, type: v.literal('result'), id: Id, result: v.optional(v.unknown()), error: v.optional(ErrorPayload) });
+/** A progress value of call `id`, in the order the page sent it; the call's `result` comes last. */
+const ExtensionProgress = v.strictObject({ v: Version, type: v.literal('progress'), id: Id, progress: v.unknown() });
+export type ExtensionProgress = v.InferOutput<typeof ExtensionProgress>;
 
 export const TabState = v.strictObject({ tabId: v.number(), url: v.string(), callsInFlight: v.number() });
 export type TabState = v.InferOutput<typeof TabState>;
@@ -222,7 +231,7 @@ export type ExtensionState = v.InferOutput<typeof ExtensionState>;
 
 // A variant, not a union: the `type` picks the one schema to check (results are the hot path).
 export const ExtensionToServer = v.pipe(
-  v.variant('type', [ExtensionHello, ExtensionPing, ExtensionState, ExtensionResult]),
+  v.variant('type', [ExtensionHello, ExtensionPing, ExtensionState, ExtensionResult, ExtensionProgress]),
   v.check((message) => message.type !== 'result' || exactlyOne(message, 'result', 'error'), 'a result carries exactly one of "result" and "error"'),
 );
 export type ExtensionToServer = v.InferOutput<typeof ExtensionToServer>;
@@ -245,10 +254,16 @@ export type BackgroundToContent = v.InferOutput<typeof BackgroundToContent>;
 const PageResult = v.strictObject({ type: v.literal('result'), id: Id, json: v.optional(v.string()), error: v.optional(ErrorPayload) });
 const ONE_OUTCOME = 'a result carries exactly one of "json" and "error"';
 export type PageResult = v.InferOutput<typeof PageResult>;
+/**
+ * A progress value the method sent while it runs (`progress(value)`, or a `yield`), as JSON text,
+ * checked in the content script like a result. Any number of them come before the call's one result.
+ */
+const PageProgress = v.strictObject({ type: v.literal('progress'), id: Id, json: v.string() });
+export type PageProgress = v.InferOutput<typeof PageProgress>;
 
 const ContentReady = v.strictObject({ type: v.literal('ready'), url: v.string() });
 export const ContentToBackground = v.pipe(
-  v.variant('type', [ContentReady, PageResult]),
+  v.variant('type', [ContentReady, PageResult, PageProgress]),
   v.check((message) => message.type !== 'result' || exactlyOne(message, 'json', 'error'), ONE_OUTCOME),
 );
 export type ContentToBackground = v.InferOutput<typeof ContentToBackground>;
@@ -265,8 +280,11 @@ const ContentList = v.strictObject({ type: v.literal('list'), id: Id });
 export const ContentToPage = v.variant('type', [ContentCall, ContentList, ContentCancel]);
 export type ContentToPage = v.InferOutput<typeof ContentToPage>;
 
-export const PageToContent = v.pipe(PageResult, v.check((message) => exactlyOne(message, 'json', 'error'), ONE_OUTCOME));
-export type PageToContent = PageResult;
+export const PageToContent = v.pipe(
+  v.variant('type', [PageResult, PageProgress]),
+  v.check((message) => message.type !== 'result' || exactlyOne(message, 'json', 'error'), ONE_OUTCOME),
+);
+export type PageToContent = PageResult | PageProgress;
 
 export const BridgeHello = v.strictObject({
   role: v.picklist(['content', 'page']),

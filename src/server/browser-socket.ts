@@ -111,7 +111,11 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
       reply({ v: PROTOCOL_VERSION, type: 'pong', id: message.id });
     } else if (message.type === 'state') {
       inspections.get(message.id)?.(message);
-    } else if (link) {
+    } else if (!link) {
+      // Nothing before the hello: no call can be this socket's yet.
+    } else if (message.type === 'progress') {
+      dispatcher.receiveProgress(link, message);
+    } else {
       dispatcher.receive(link, message);
     }
   };

@@ -10,6 +10,7 @@ import {
   createBatcher,
   errorShape,
   frameOf,
+  MAX_PENDING_PROGRESS_BYTES,
   parseFrame,
   PROTOCOL_VERSION,
   textLength,
@@ -71,7 +72,16 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
       const cancel = new AbortController();
       calls.set(message.id, cancel);
       const { v: _version, type: _type, id: _callerId, ...request } = message;
-      dispatcher.dispatch(toDispatchedCall(request), cancel.signal).then(
+      // Progress goes out as it comes; a caller that does not read it lets it pile up in the
+      // socket's buffer only so far: past MAX_PENDING_PROGRESS_BYTES its call fails.
+      const onProgress = (value: unknown) => {
+        if (socket.bufferedAmount > MAX_PENDING_PROGRESS_BYTES) {
+          return cancel.abort(CallFailure.of('CANCELLED', `The caller did not read the progress of its call fast enough: more than ` +
+            `${MAX_PENDING_PROGRESS_BYTES} bytes were waiting for it. Read progress as it comes, or send less of it.`));
+        }
+        enqueue(JSON.stringify({ v: PROTOCOL_VERSION, type: 'progress', id: message.id, progress: value }));
+      };
+      dispatcher.dispatch(toDispatchedCall(request), cancel.signal, onProgress).then(
         (result) => answer(message.id, { result }),
         (error: unknown) => {
           if (error instanceof CallFailure) return answer(message.id, { error: error.shape });

@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type BrowserInfo,
   type CallRequest,
+  type ExtensionProgress,
   type ExtensionResult,
   type ExtensionState,
   type MethodsRequest,
@@ -79,6 +80,8 @@ interface PendingCall {
   link: BrowserLink | undefined;
   resolve: (result: unknown) => void;
   reject: (failure: CallFailure) => void;
+  /** Hears the method's progress values, in order, until the call ends. */
+  onProgress: ((value: unknown) => void) | undefined;
   deadline: NodeJS.Timeout;
   grace?: NodeJS.Timeout;
   stopListening: () => void;
@@ -171,6 +174,13 @@ export class CallDispatcher {
     else this.#settle(message.id)?.resolve(message.result);
   }
 
+  /** A `progress` message arrived from `link`: told to the caller, if the call still runs there. */
+  receiveProgress(link: BrowserLink, message: ExtensionProgress): void {
+    const pending = this.#pendingCalls.get(message.id);
+    if (!pending || pending.workerId !== link.info.workerId) return;
+    pending.onProgress?.(message.progress);
+  }
+
   /** `link` sent a result for call `id` that broke the protocol: fail that call rather than let it hang. */
   receiveInvalid(link: BrowserLink, id: string, problem: string): void {
     const pending = this.#pendingCalls.get(id);
@@ -181,7 +191,11 @@ export class CallDispatcher {
   }
 
   /** Runs `call` in the newest connected browser, waiting for one if none is connected yet. */
-  async dispatch(call: DispatchedCall, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * `signal` cancels the call (its reason, when a CallFailure, is the error the caller gets);
+   * `onProgress` hears the method's progress values.
+   */
+  async dispatch(call: DispatchedCall, signal?: AbortSignal, onProgress?: (value: unknown) => void): Promise<unknown> {
     if (this.#closed) throw CallFailure.of('DISCONNECTED', 'The any server is shutting down; call again to start a new one.');
     const startedAt = Date.now();
     this.#lastActivityAt = startedAt;
@@ -199,7 +213,9 @@ export class CallDispatcher {
     if (timeout <= 0) throw timeoutFailure(call);
 
     return new Promise<unknown>((resolve, reject) => {
-      const onAbort = () => this.#cancel(call.id, 'CANCELLED', CallFailure.of('CANCELLED', `The caller cancelled ${describe(call)}.`));
+      const onAbort = () => this.#cancel(call.id, 'CANCELLED', signal?.reason instanceof CallFailure
+        ? signal.reason
+        : CallFailure.of('CANCELLED', `The caller cancelled ${describe(call)}.`));
       signal?.addEventListener('abort', onAbort, { once: true });
       const pending: PendingCall = {
         call,
@@ -208,6 +224,7 @@ export class CallDispatcher {
         link: browser,
         resolve,
         reject,
+        onProgress,
         deadline: setTimeout(() => this.#cancel(call.id, 'TIMEOUT', timeoutFailure(call)), timeout),
         stopListening: () => signal?.removeEventListener('abort', onAbort),
       };

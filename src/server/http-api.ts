@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CallFailure,
   CallRequest,
+  MAX_PENDING_PROGRESS_BYTES,
   MethodsRequest,
   PROTOCOL_VERSION,
   errorShape,
@@ -22,7 +23,7 @@ import {
 } from '../protocol/index.js';
 import type { McpHttpDoor } from '../mcp/http-door.js';
 import { admitRequest } from './admission.js';
-import { toDispatchedCall, type CallDispatcher } from './dispatcher.js';
+import { toDispatchedCall, type CallDispatcher, type DispatchedCall } from './dispatcher.js';
 
 const ROUTES = 'POST /call, POST /methods, GET /health, GET /status, POST /shutdown and /mcp (MCP)';
 const PATHS = ['/health', '/status', '/call', '/methods', '/shutdown'];
@@ -148,6 +149,7 @@ async function call(context: HttpApiContext, request: HttpRequest, contentType: 
   if (!body.ok) return errorResponse(id, body.error, body.status);
   const parsed = kind === 'call' ? parse(CallRequest, body.value) : parse(MethodsRequest, body.value);
   if (!parsed.ok) return errorResponse(id, errorShape('BAD_REQUEST', `Bad ${kind === 'call' ? 'call' : 'request'}: ${parsed.problem}.`));
+  if (kind === 'call' && acceptsNdjson(request.headers)) return streamedCall(context, toDispatchedCall(parsed.value, id), request.signal);
   try {
     const result = await context.dispatcher.dispatch(toDispatchedCall(parsed.value, id), request.signal);
     return jsonResponse(200, { v: PROTOCOL_VERSION, id, result });
@@ -155,6 +157,56 @@ async function call(context: HttpApiContext, request: HttpRequest, contentType: 
     if (!(error instanceof CallFailure)) throw error;
     return errorResponse(id, error.shape);
   }
+}
+
+/** `Accept: application/x-ndjson` asks for the call's progress as it comes, one JSON object a line. */
+function acceptsNdjson(headers: HttpRequest['headers']): boolean {
+  const accept = lowerCaseNames(headers ?? {}).accept ?? '';
+  return accept.split(',').some((type) => type.split(';')[0]!.trim().toLowerCase() === 'application/x-ndjson');
+}
+
+/**
+ * `POST /call` streamed: `{"v":1,"id","progress"}` a line for each progress value, then the line
+ * that `POST /call` answers without streaming (`result` or `error`). The status is 200 from the
+ * start, so the last line tells success from failure. What the caller has not read yet waits in
+ * the stream, up to MAX_PENDING_PROGRESS_BYTES; past that the call fails, naming why.
+ */
+function streamedCall(context: HttpApiContext, call: DispatchedCall, signal: AbortSignal | undefined): HttpResponse {
+  const encoder = new TextEncoder();
+  const cancel = new AbortController();
+  signal?.addEventListener('abort', () => cancel.abort(), { once: true });
+  let output!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  const body = new ReadableStream<Uint8Array>({
+    start: (controller) => {
+      output = controller;
+    },
+    cancel: () => {
+      open = false;
+      cancel.abort();
+    },
+  }, { highWaterMark: MAX_PENDING_PROGRESS_BYTES, size: (chunk) => chunk.byteLength });
+  const line = (message: object) => {
+    if (open) output.enqueue(encoder.encode(`${JSON.stringify(message)}\n`));
+  };
+  const onProgress = (progress: unknown) => {
+    if ((output.desiredSize ?? 0) < 0) {
+      return cancel.abort(CallFailure.of('CANCELLED', 'The caller did not read the progress of its call fast enough: more than ' +
+        `${MAX_PENDING_PROGRESS_BYTES} bytes were waiting for it. Read progress as it comes, or send less of it.`));
+    }
+    line({ v: PROTOCOL_VERSION, id: call.id, progress });
+  };
+  context.dispatcher.dispatch(call, cancel.signal, onProgress).then(
+    (result) => line({ v: PROTOCOL_VERSION, id: call.id, result }),
+    (error: unknown) => {
+      if (!(error instanceof CallFailure)) context.log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      line({ v: PROTOCOL_VERSION, id: call.id, error: error instanceof CallFailure ? error.shape : errorShape('INTERNAL', 'The any server hit an internal error; its log has the details.') });
+    },
+  ).finally(() => {
+    if (open) output.close();
+    open = false;
+  });
+  return { status: 200, headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' }, body };
 }
 
 function health(context: HttpApiContext): Health {

@@ -50,7 +50,9 @@ async function writeStream(body: ReadableStream<Uint8Array>, outgoing: ServerRes
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      outgoing.write(value);
+      // A caller that reads slowly holds the next chunk back, so what waits stays in the stream,
+      // where its producer sees it (MAX_PENDING_PROGRESS_BYTES), not in Node's buffer.
+      if (!outgoing.write(value)) await new Promise((resolve) => outgoing.once('drain', resolve).once('close', resolve));
     }
   } catch {
     // cancelled: the caller went away

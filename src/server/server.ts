@@ -90,6 +90,8 @@ export interface AnyServer {
 export interface InProcessCallOptions {
   timeout?: number;
   signal?: AbortSignal;
+  /** Hears the method's progress values, in order. */
+  onProgress?: (value: unknown) => void;
 }
 
 export async function startServer(options: ServerOptions): Promise<AnyServer> {
@@ -106,7 +108,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
   // Agents reach the same dispatcher through /mcp as programs do through /call.
   const mcp = createMcpHttpDoor({
-    call: (page, method, params, callOptions) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal),
+    call: (page, method, params, callOptions) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal, callOptions.onProgress),
     methods: (page, listOptions) => callInProcess(dispatcher, {
       page, ...timeoutOf(listOptions), ...(listOptions.openTab === undefined ? {} : { openTab: listOptions.openTab }),
     }, listOptions.signal),
@@ -164,7 +166,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    call: (page, method, params = {}, callOptions = {}) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal),
+    call: (page, method, params = {}, callOptions = {}) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal, callOptions.onProgress),
     methods: (page, callOptions = {}) => callInProcess(dispatcher, { page, ...timeoutOf(callOptions) }, callOptions.signal),
     addresses: servers.map((server) => (server.address() as AddressInfo).address),
     dispatcher,
@@ -195,11 +197,16 @@ function timeoutOf(options: InProcessCallOptions): { timeout?: number } {
 }
 
 /** Validates like the HTTP API, dispatches, and throws the client's error classes. */
-async function callInProcess<Result>(dispatcher: CallDispatcher, request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number; openTab?: boolean }, signal?: AbortSignal): Promise<Result> {
+async function callInProcess<Result>(
+  dispatcher: CallDispatcher,
+  request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number; openTab?: boolean },
+  signal?: AbortSignal,
+  onProgress?: (value: unknown) => void,
+): Promise<Result> {
   const parsed = request.method === undefined ? parse(MethodsRequest, request) : parse(CallRequest, request);
   if (!parsed.ok) throw toAnyError(errorShape('BAD_REQUEST', `Bad call: ${parsed.problem}.`));
   try {
-    return (await dispatcher.dispatch(toDispatchedCall(parsed.value), signal)) as Result;
+    return (await dispatcher.dispatch(toDispatchedCall(parsed.value), signal, onProgress)) as Result;
   } catch (error) {
     throw error instanceof CallFailure ? toAnyError(error.shape) : error;
   }

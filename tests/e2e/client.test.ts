@@ -107,8 +107,8 @@ describe('call() with no server running', () => {
     assert.equal(await serverHealth(port), undefined, 'no server before the calls (the test before stopped it)');
     const stages: Record<string, string[]> = { a: [], b: [] };
     const [b, a] = await Promise.all([
-      call(pages.url('/auto'), 'echo', { caller: 'b' }, { port, autoStart: false, onProgress: (stage) => stages.b!.push(stage) }),
-      call(pages.url('/auto'), 'echo', { caller: 'a' }, { port, onProgress: (stage) => stages.a!.push(stage) }),
+      call(pages.url('/auto'), 'echo', { caller: 'b' }, { port, autoStart: false, onStage: (stage) => stages.b!.push(stage) }),
+      call(pages.url('/auto'), 'echo', { caller: 'a' }, { port, onStage: (stage) => stages.a!.push(stage) }),
     ]);
     assert.deepEqual([a, b], [{ caller: 'a' }, { caller: 'b' }]);
     assert.deepEqual(stages, { a: ['starting-server', 'sent'], b: ['starting-server', 'sent'] });

@@ -12,7 +12,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { call } from '../../src/client/call.js';
+import { call, stream } from '../../src/client/call.js';
 import { CLI_ENTRY } from '../../src/paths.js';
 import { EXAMPLE_USERSCRIPTS, startStack, waitFor, type Stack } from './harness.js';
 
@@ -26,7 +26,7 @@ interface ToolResult {
 interface Agent {
   label: string;
   listTools(): Promise<{ name: string; description?: string; inputSchema: Record<string, unknown>; annotations?: Record<string, unknown> }[]>;
-  callTool(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolResult>;
+  callTool(name: string, args: Record<string, unknown>, signal?: AbortSignal, onprogress?: (progress: { progress: number; message?: string }) => void): Promise<ToolResult>;
   /** Resolves at the next notifications/tools/list_changed. */
   nextListChange(): Promise<void>;
   close(): Promise<void>;
@@ -52,7 +52,7 @@ async function connectAgent(stack: Stack, door: Door, sdk: Sdk, pages: string[] 
     return {
       label,
       listTools: async () => (await client.listTools()).tools as Awaited<ReturnType<Agent['listTools']>>,
-      callTool: async (name, args, signal) => (await client.callTool({ name, arguments: args }, undefined, signal ? { signal } : {})) as ToolResult,
+      callTool: async (name, args, signal, onprogress) => (await client.callTool({ name, arguments: args }, undefined, { ...(signal ? { signal } : {}), ...(onprogress ? { onprogress } : {}) })) as ToolResult,
       nextListChange: () => new Promise((resolve) => (changed = resolve)),
       close: () => client.close(),
     };
@@ -67,7 +67,7 @@ async function connectAgent(stack: Stack, door: Door, sdk: Sdk, pages: string[] 
   return {
     label: `${label} (${client.getNegotiatedProtocolVersion()})`,
     listTools: async () => (await client.listTools()).tools as Awaited<ReturnType<Agent['listTools']>>,
-    callTool: async (name, args, signal) => (await client.callTool({ name, arguments: args }, signal ? { signal } : {})) as ToolResult,
+    callTool: async (name, args, signal, onprogress) => (await client.callTool({ name, arguments: args }, { ...(signal ? { signal } : {}), ...(onprogress ? { onprogress } : {}) })) as ToolResult,
     nextListChange: () => new Promise((resolve) => (changed = resolve)),
     close: async () => {
       await subscription?.close();
@@ -205,6 +205,25 @@ describe('agents over MCP', () => {
     });
   }
 
+  for (const [door, sdk] of [['stdio', 'v1'], ['http', 'v1'], ['http', 'v2-2026']] as const) {
+    test(`a tool call with a progress token hears the method's progress values (${sdk} over ${door})`, async () => {
+      const page = stack.pages.url(`/mcp/progress-${door}-${sdk}`);
+      const agent = await connectAgent(stack, door, sdk);
+      try {
+        const heard: { progress: number; message?: string }[] = [];
+        const result = await agent.callTool('call_page_method', { page, method: 'countUp', params: { n: 5, delay: 10 } }, undefined, (progress) => heard.push(progress));
+        assert.deepEqual(result.structuredContent, { result: { counted: 5 } });
+        // Every notification leaves before the result, but an SDK client may settle the call before
+        // it has handled the last one (seen with both SDKs): in order, and at most the last missing.
+        const expected = [[1, '1'], [2, '2'], [3, '3'], [4, '4'], [5, '5']];
+        assert.ok(heard.length >= 4, `heard ${JSON.stringify(heard)}`);
+        assert.deepEqual(heard.map((progress) => [progress.progress, progress.message]), expected.slice(0, heard.length));
+      } finally {
+        await agent.close();
+      }
+    });
+  }
+
   test('two agent sessions and a script at once: each gets its own answers, and closing one cancels only its own calls', async () => {
     const page = stack.pages.url('/mcp/together');
     const [stdioAgent, httpAgent] = await Promise.all([connectAgent(stack, 'stdio', 'v1'), connectAgent(stack, 'http', 'v2')]);
@@ -255,6 +274,16 @@ describe('an agent configured as the README says, with the example userscript', 
       assert.match(pageInfo.description ?? '', /returns the page title, URL and ready state/);
       const result = await agent.callTool('pageInfo', { delay: 10 });
       assert.deepEqual(result.structuredContent, { result: { title: 'Test page /readme-agent', url: page, readyState: 'complete' } });
+      // The example's streaming methods, both forms.
+      const counted: number[] = [];
+      const countdown = await agent.callTool('countdown', { from: 3, delay: 10 }, undefined, (progress) => counted.push(Number(progress.message)));
+      assert.deepEqual(countdown.structuredContent, { result: 'liftoff' });
+      assert.deepEqual(counted.slice(0, 2), [3, 2]);
+      const headings = stream(page, 'headings', {}, { port: stack.port });
+      const parts: unknown[] = [];
+      for await (const part of headings) parts.push(part);
+      assert.deepEqual(parts, ['Heading of /readme-agent']);
+      assert.equal(await headings.result, 1);
     } finally {
       await agent.close();
     }

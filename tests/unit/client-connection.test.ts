@@ -196,7 +196,7 @@ describe('an answer the client cannot read fails its call at once, saying what w
   });
 });
 
-describe('calls that share one connection attempt each keep their own autoStart and onProgress', () => {
+describe('calls that share one connection attempt each keep their own autoStart and onStage', () => {
   /**
    * A connection to a port nobody listens on, whose "server start" brings up a fake server there
    * after `delayMs` (or fails), instead of spawning `any serve`.
@@ -217,7 +217,7 @@ describe('calls that share one connection attempt each keep their own autoStart 
         message: { type: 'call', page: 'https://example.com/', method: 'echo', params: { name } },
         deadlineMs: 5_000,
         autoStart,
-        onProgress: (stage) => progress.get(name)!.push(stage),
+        onStage: (stage) => progress.get(name)!.push(stage),
         label: name,
         ...extra,
       });
@@ -294,11 +294,11 @@ describe('calls that share one connection attempt each keep their own autoStart 
     }
   });
 
-  test('an onProgress that throws fails its own call with what it threw, and no other', async () => {
+  test('an onStage that throws fails its own call with what it threw, and no other', async () => {
     const { request } = await withoutServer();
     const thrown = new Error('display broke');
     const outcomes = await Promise.allSettled([
-      request('a', true, { onProgress: (stage) => { if (stage === 'starting-server') throw thrown; } }),
+      request('a', true, { onStage: (stage) => { if (stage === 'starting-server') throw thrown; } }),
       request('b', true),
     ]);
     assert.deepEqual(outcomes, [{ status: 'rejected', reason: thrown }, { status: 'fulfilled', value: { name: 'b' } }]);

@@ -115,6 +115,33 @@ describe('CallDispatcher', () => {
     assert.deepEqual(await failureOf(pending), error);
   });
 
+  test('tells the caller each progress value, in order, until the result; none from another browser or after the end', async () => {
+    const calls = dispatcher();
+    const browser = fakeBrowser('worker-1');
+    calls.attach(browser);
+    const call = aCall();
+    const heard: unknown[] = [];
+    const pending = calls.dispatch(call, undefined, (value) => heard.push(value));
+    calls.receiveProgress(browser, { v: 1, type: 'progress', id: call.id, progress: 1 });
+    calls.receiveProgress(fakeBrowser('worker-2'), { v: 1, type: 'progress', id: call.id, progress: 'forged' });
+    calls.receiveProgress(browser, { v: 1, type: 'progress', id: call.id, progress: { two: 2 } });
+    calls.receive(browser, { v: 1, type: 'result', id: call.id, result: 'done' });
+    calls.receiveProgress(browser, { v: 1, type: 'progress', id: call.id, progress: 'late' });
+    assert.equal(await pending, 'done');
+    assert.deepEqual(heard, [1, { two: 2 }]);
+  });
+
+  test('a cancel whose reason is a CallFailure gives the caller that error', async () => {
+    const calls = dispatcher();
+    const browser = fakeBrowser();
+    calls.attach(browser);
+    const cancel = new AbortController();
+    const pending = calls.dispatch(aCall(), cancel.signal);
+    cancel.abort(CallFailure.of('CANCELLED', 'The caller did not read the progress of its call fast enough.'));
+    assert.match((await failureOf(pending)).message, /did not read the progress/);
+    assert.equal(browser.sent.at(-1)?.type, 'cancel');
+  });
+
   test('ignores results for unknown calls and from another browser', async () => {
     const calls = dispatcher();
     const browser = fakeBrowser('worker-1');

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkPageAnswer } from '../../src/extension/isolated/page-answers.js';
+import type { PageResult } from '../../src/protocol/index.js';
 
 const inFlight = new Set(['call-1']);
 
@@ -37,7 +38,7 @@ describe('checkPageAnswer', () => {
   ];
   for (const [what, message, problem] of malformed) {
     test(`turns ${what} into a BAD_RESULT error for that call alone`, () => {
-      const answer = checkPageAnswer(message, inFlight);
+      const answer = checkPageAnswer(message, inFlight) as PageResult | undefined;
       assert.equal(answer?.id, 'call-1');
       assert.equal(answer?.json, undefined);
       assert.equal(answer?.error?.code, 'BAD_RESULT');
@@ -47,8 +48,30 @@ describe('checkPageAnswer', () => {
   }
 
   test('a result over the size limit is TOO_LARGE', () => {
-    const answer = checkPageAnswer({ type: 'result', id: 'call-1', json: '"0123456789"' }, inFlight, 10);
+    const answer = checkPageAnswer({ type: 'result', id: 'call-1', json: '"0123456789"' }, inFlight, 10) as PageResult | undefined;
     assert.equal(answer?.error?.code, 'TOO_LARGE');
     assert.match(answer!.error!.message, /12 characters of JSON, more than the 10/);
+  });
+});
+
+describe('checkPageAnswer: progress values', () => {
+  test('passes a well-formed progress value of a call in flight, which stays in flight', () => {
+    assert.deepEqual(checkPageAnswer({ type: 'progress', id: 'call-1', json: '{"words":"Hello"}' }, inFlight), { type: 'progress', id: 'call-1', json: '{"words":"Hello"}' });
+  });
+
+  test('drops progress for calls not in flight here', () => {
+    assert.equal(checkPageAnswer({ type: 'progress', id: 'call-9', json: '1' }, inFlight), undefined);
+  });
+
+  test('a progress value that is not JSON, or too large, ends its call with an error result', () => {
+    const broken = checkPageAnswer({ type: 'progress', id: 'call-1', json: '{"x":' }, inFlight) as PageResult;
+    assert.equal(broken.type, 'result');
+    assert.equal(broken.error?.code, 'BAD_RESULT');
+    assert.match(broken.error!.message, /a progress value is not JSON/);
+    const large = checkPageAnswer({ type: 'progress', id: 'call-1', json: '"0123456789"' }, inFlight, 10) as PageResult;
+    assert.equal(large.error?.code, 'TOO_LARGE');
+    assert.match(large.error!.message, /progress value of 12 characters/);
+    const shapeless = checkPageAnswer({ type: 'progress', id: 'call-1' }, inFlight) as PageResult;
+    assert.equal(shapeless.error?.code, 'BAD_RESULT');
   });
 });

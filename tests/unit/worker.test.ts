@@ -162,6 +162,33 @@ describe('worker: calls', () => {
     assert.equal(clock.pendingTimers, 1, 'only the keep-alive timer is left');
   });
 
+  test('progress values go on to the server in order, spliced, until the call ends', async () => {
+    const { server, port } = await connectedWorker();
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    port.say([{ type: 'progress', id: call.id, json: '1' }, { type: 'progress', id: call.id, json: '{"words":"two"}' }]);
+    port.say({ type: 'result', id: call.id, json: '"done"' });
+    port.say({ type: 'progress', id: call.id, json: '"after the end"' });
+    await settle();
+    assert.deepEqual(server.socket.sent.filter((message) => (message as { id?: string }).id === call.id), [
+      { v: 1, type: 'progress', id: call.id, progress: 1 },
+      { v: 1, type: 'progress', id: call.id, progress: { words: 'two' } },
+      { v: 1, type: 'result', id: call.id, result: 'done' },
+    ]);
+  });
+
+  test('only the tab that holds a call may send its progress', async () => {
+    const { server, tabs, linkTab } = await connectedWorker();
+    const other = linkTab(tabs.userTab('https://other.example/'));
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    other.say({ type: 'progress', id: call.id, json: '"forged"' });
+    await settle();
+    assert.equal(server.socket.messages('progress').length, 0);
+  });
+
   test('the server\'s cancel reaches the page and answers the call at once', async () => {
     const { server, port } = await connectedWorker();
     const call = aCall();

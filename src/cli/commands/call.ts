@@ -43,7 +43,7 @@ Examples:
     const progress = reportProgress({ port: options.port, page, method, quiet: options.quiet });
     let result: unknown;
     try {
-      result = await call(page, method, params, { port: options.port, timeout: options.timeout, onProgress: progress.onProgress });
+      result = await call(page, method, params, { port: options.port, timeout: options.timeout, onStage: progress.onStage });
     } catch (error) {
       progress.stop();
       return printFailure(error, options.json);

@@ -20,7 +20,7 @@ A userscript describes a method by giving its function a description and a JSON-
     const progress = reportProgress({ port: options.port, page, quiet: options.quiet });
     let list: unknown;
     try {
-      list = await methods(page, { port: options.port, timeout: options.timeout, onProgress: progress.onProgress });
+      list = await methods(page, { port: options.port, timeout: options.timeout, onStage: progress.onStage });
     } catch (error) {
       progress.stop();
       return printFailure(error, options.json);

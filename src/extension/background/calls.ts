@@ -10,6 +10,7 @@ import {
   type BackgroundToContent,
   type BrowserCallState,
   type ErrorShape,
+  type PageProgress,
   type PageResult,
   type ServerCall,
   type ServerList,
@@ -105,6 +106,15 @@ export class RunningCalls {
   pageResult(tab: LinkedTab, result: PageResult): void {
     if (this.#calls.get(result.id)?.tab !== tab) return;
     this.#finish(result.id, result.error ? { error: result.error } : { json: result.json ?? 'null' });
+  }
+
+  /**
+   * The method sent a progress value (checked like a result, in the content script): on to the
+   * server, in order, while the call runs. After the call ended it goes nowhere.
+   */
+  pageProgress(tab: LinkedTab, progress: PageProgress): void {
+    if (this.#calls.get(progress.id)?.tab !== tab) return;
+    this.#options.toServer(`{"v":${PROTOCOL_VERSION},"type":"progress","id":${JSON.stringify(progress.id)},"progress":${progress.json}}`);
   }
 
   /** The server gave up on the call (timeout or its caller cancelled): tell the page, answer once. */

@@ -8,6 +8,7 @@ import {
   createBatcher,
   parseFrame,
   type BackgroundToContent,
+  type PageProgress,
   type PageResult,
   type TabState,
 } from '../../protocol/index.js';
@@ -28,6 +29,7 @@ export interface LinkedTab {
 
 export interface TabEvents {
   onResult(tab: LinkedTab, result: PageResult): void;
+  onProgress(tab: LinkedTab, progress: PageProgress): void;
   /** The tab's document went away (tab closed, reloaded or navigated): its calls cannot answer. */
   onTabGone(tab: LinkedTab, reason: 'closed' | 'navigated'): void;
   /** The browser refused to carry these messages to the tab (a closed port, or over 64 MiB). */
@@ -141,7 +143,11 @@ export class LinkedTabs {
         if (previous) this.#events.onTabGone(previous, 'navigated');
         for (const wake of this.#linkWaiters.get(tabId) ?? []) wake(tab);
         this.#linkWaiters.delete(tabId);
-      } else if (tab) {
+      } else if (!tab) {
+        // Not linked yet: nothing of its can be in flight.
+      } else if (message.type === 'progress') {
+        this.#events.onProgress(tab, message);
+      } else {
         this.#events.onResult(tab, message);
       }
     };

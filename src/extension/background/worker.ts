@@ -34,6 +34,7 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
   const log = world.log ?? (() => {});
   const linkedTabs = new LinkedTabs({
     onResult: (tab, result) => calls.pageResult(tab, result),
+    onProgress: (tab, progress) => calls.pageProgress(tab, progress),
     onTabGone: (tab, reason) => calls.tabGone(tab, reason),
     onSendFailed: (tab, messages, problem) => calls.sendFailed(tab, messages, problem),
   }, world.tabs, log);

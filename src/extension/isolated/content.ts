@@ -55,12 +55,12 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
       port?.postMessage(messages.length === 1 ? messages[0] : messages);
     } catch (error) {
       for (const message of messages) {
-        if (message.type !== 'result') continue;
+        if (message.type === 'ready') continue; // a progress value that cannot travel ends its call too
         port?.postMessage({ type: 'result', id: message.id, error: { name: 'TooLargeError', code: 'TOO_LARGE',
           message: `Chrome could not carry the result to the extension (${(error as Error).message}); return less.` } });
       }
     }
-  }, queueMicrotask, (message) => (message.type === 'result' ? (message.json?.length ?? 0) : 0) + 100);
+  }, queueMicrotask, (message) => (message.type === 'ready' ? 0 : (message.json?.length ?? 0)) + 100);
 
   // Calls, listings and cancels go on to the page as they came, once validated.
   const fromBackground = (raw: unknown) => {
@@ -73,7 +73,7 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
   const fromPage = (message: unknown) => {
     const answer = checkPageAnswer(message, inFlight);
     if (!answer) return; // answers no call of ours: forged, late, or a second answer
-    inFlight.delete(answer.id);
+    if (answer.type === 'result') inFlight.delete(answer.id); // progress values come before it, any number
     toBackground(answer);
   };
 

@@ -14,11 +14,14 @@ import { MAX_RESULT_CHARS } from '../../protocol/constants.js';
 import { errorShape } from '../../protocol/errors.js';
 import { parse, PageToContent, type PageResult } from '../../protocol/messages.js';
 
+type PageAnswer = PageToContent;
+
 /**
- * The answer to send on for `message`, or undefined when it answers no call in flight here
- * (`inFlight`: the ids of the calls handed to the page and not yet answered).
+ * The answer (or progress value) to send on for `message`, or undefined when it belongs to no
+ * call in flight here (`inFlight`: the ids of the calls handed to the page and not yet answered).
+ * A progress value that cannot be used ends its call with an error result.
  */
-export function checkPageAnswer(message: unknown, inFlight: ReadonlySet<string>, maxResultChars = MAX_RESULT_CHARS): PageResult | undefined {
+export function checkPageAnswer(message: unknown, inFlight: ReadonlySet<string>, maxResultChars = MAX_RESULT_CHARS): PageAnswer | undefined {
   const id = typeof message === 'object' && message !== null && Object.hasOwn(message, 'id') ? (message as { id: unknown }).id : undefined;
   if (typeof id !== 'string' || !inFlight.has(id)) return undefined;
   const malformed = (problem: string): PageResult => ({
@@ -32,13 +35,14 @@ export function checkPageAnswer(message: unknown, inFlight: ReadonlySet<string>,
   const answer = parsed.value;
   if (answer.json === undefined) return answer;
   if (answer.json.length > maxResultChars) {
-    return { type: 'result', id, error: errorShape('TOO_LARGE',
-      `The method returned ${answer.json.length} characters of JSON, more than the ${maxResultChars} any can carry. Return less, or split it over several calls.`) };
+    return { type: 'result', id, error: errorShape('TOO_LARGE', answer.type === 'progress'
+      ? `The method sent a progress value of ${answer.json.length} characters of JSON, more than the ${maxResultChars} any can carry. Send smaller parts.`
+      : `The method returned ${answer.json.length} characters of JSON, more than the ${maxResultChars} any can carry. Return less, or split it over several calls.`) };
   }
   try {
     JSON.parse(answer.json);
   } catch (error) {
-    return malformed(`its result is not JSON: ${(error as Error).message}`);
+    return malformed(`${answer.type === 'progress' ? 'a progress value' : 'its result'} is not JSON: ${(error as Error).message}`);
   }
   return answer;
 }

@@ -43,6 +43,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   const SafeAbortController = AbortController;
   const abortWith = AbortController.prototype.abort;
   const SafeDOMException = DOMException;
+  const SafeTypeError = TypeError;
   const SafePromise = Promise;
   const rawSetTimeout = setTimeout;
   const performanceNow = performance.now;
@@ -175,7 +176,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     const method = own(message!, 'method');
     const params = own(message!, 'params');
     if (type !== 'call' || typeof method !== 'string' || typeof params !== 'object' || params === null || isArray(params)) return;
-    void runCall(id, (signal) => callMethod(method, params, signal));
+    void runCall(id, (signal) => callMethod(id, method, params, signal));
   }
 
   /** Runs one call and answers it exactly once, whatever happens on the way. */
@@ -192,17 +193,54 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     send({ type: 'result', id, ...answer });
   }
 
-  async function callMethod(method: string, params: object, signal: AbortSignal): Promise<Record<string, unknown>> {
+  /**
+   * Runs the method with `{ signal, progress }`. `progress(value)` sends a JSON value to the
+   * caller while the method runs, in order; once the call has ended (answered, timed out,
+   * cancelled) it does nothing. A method may also be an async generator: each `yield` is a
+   * progress value and its `return` value is the result.
+   */
+  async function callMethod(id: string, method: string, params: object, signal: AbortSignal): Promise<Record<string, unknown>> {
     const api = await waitForMethod(method, signal);
     if (!api) return { error: methodNotFound(method) };
     if (signal.aborted) return { error: { name: 'CancelledError', message: 'The call was cancelled before the method ran.', code: 'CANCELLED' } satisfies ErrorShape };
+    let ended = false;
+    const progress = (part: unknown): void => {
+      if (ended || signal.aborted) return;
+      const encoded = encodeResult(method, part, 'sent as progress');
+      // A value JSON cannot carry is the method's mistake: it hears of it where it made it.
+      if (!('json' in encoded)) throw new SafeTypeError((encoded.error as ErrorShape).message);
+      send({ type: 'progress', id, json: encoded.json });
+    };
     let value: unknown;
     try {
-      value = await apply(api[method] as (...args: unknown[]) => unknown, api, [params, { signal }]);
+      value = await apply(api[method] as (...args: unknown[]) => unknown, api, [params, { signal, progress }]);
+      if (isAsyncIterator(value)) {
+        const iterator = value;
+        for (;;) {
+          const step = await apply(iterator.next, iterator, []) as IteratorResult<unknown, unknown>;
+          if (step.done) {
+            value = step.value;
+            break;
+          }
+          if (signal.aborted) {
+            void SafePromise.resolve(apply(iterator.return ?? (() => undefined), iterator, [])).catch(() => {});
+            value = undefined;
+            break;
+          }
+          progress(step.value);
+        }
+      }
     } catch (thrown) {
+      ended = true;
       return { error: thrownError(thrown) };
     }
+    ended = true;
     return encodeResult(method, value);
+  }
+
+  function isAsyncIterator(value: unknown): value is AsyncIterator<unknown, unknown> {
+    return typeof value === 'object' && value !== null && typeof (value as { next?: unknown }).next === 'function' &&
+      typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
   }
 
   /**
@@ -291,10 +329,10 @@ export function runPageBridge(setup: PageBridgeSetup): void {
    * Results are JSON: they go through JSON.stringify, with `undefined` answered as `null`.
    * What JSON cannot carry (a DOM node, a cycle, a BigInt, a bare function) is a clear error.
    */
-  function encodeResult(method: string, value: unknown): Record<string, unknown> {
+  function encodeResult(method: string, value: unknown, how = 'returned'): Record<string, unknown> {
     const bad = (why: string) => ({ error: {
       name: 'BadResultError',
-      message: `__any__.${method} returned ${why}, which cannot be sent as JSON. Return plain data instead (strings, numbers, arrays, objects).`,
+      message: `__any__.${method} ${how} ${why}, which cannot be sent as JSON. Send plain data instead (strings, numbers, arrays, objects).`,
       code: 'BAD_RESULT',
     } satisfies ErrorShape });
     if (value === undefined) return { json: 'null' };
@@ -310,7 +348,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     if (json.length > setup.maxResultChars) {
       return { error: {
         name: 'TooLargeError',
-        message: `__any__.${method} returned ${json.length} characters of JSON, more than the ${setup.maxResultChars} any can carry. Return less, or split it over several calls.`,
+        message: `__any__.${method} ${how} ${json.length} characters of JSON, more than the ${setup.maxResultChars} any can carry. Send less, or split it.`,
         code: 'TOO_LARGE',
       } satisfies ErrorShape };
     }
