@@ -205,7 +205,7 @@ async function coldStarts(times) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    await call(page, 'echo', {}, { port, onProgress: (stage) => { if (stage === 'sent' && marks.sent === undefined) marks.sent = performance.now(); } });
+    await call(page, 'echo', {}, { port, onStage: (stage) => { if (stage === 'sent' && marks.sent === undefined) marks.sent = performance.now(); } });
     marks.end = performance.now();
     watching = false;
     await watch;
