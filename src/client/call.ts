@@ -113,9 +113,13 @@ async function explainConnectFailure(port: number, error: ConnectFailure): Promi
  *   for await (const words of answer) process.stdout.write(words);
  *   const whole = await answer.result;
  *
- * Values wait for the reader in memory; a reader that never reads still gets `result`. A failed
- * call rejects `result`, and ends the iteration by throwing the same error.
+ * Values wait for the reader in memory, up to MAX_UNREAD_PARTS: a reader that falls further
+ * behind fails the call (CANCELLED, saying why), so a fast page cannot fill this process's memory.
+ * A failed call rejects `result`, and ends the iteration by throwing the same error.
  */
+/** Progress values a `stream()` keeps for a reader that has not taken them yet. */
+export const MAX_UNREAD_PARTS = 10_000;
+
 export interface CallStream<Part = unknown, Result = unknown> extends AsyncIterable<Part> {
   readonly result: Promise<Result>;
 }
@@ -132,6 +136,10 @@ export function stream<Part = unknown, Result = unknown>(
   const result = call<Result>(page, method, params, {
     ...options,
     onProgress: (value) => {
+      if (parts.length >= MAX_UNREAD_PARTS) {
+        throw failure('CANCELLED', `The reader of ${method}'s progress fell behind by more than ${MAX_UNREAD_PARTS} values; ` +
+          'read them as they come (for await), or send fewer from the page.');
+      }
       parts.push(value as Part);
       wake?.();
     },

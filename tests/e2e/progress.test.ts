@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { call, stream } from '../../src/client/call.js';
+import { call, MAX_UNREAD_PARTS, stream } from '../../src/client/call.js';
 import { startStack, waitFor, type Stack } from './harness.js';
 
 /** `POST /call` with the headers given; the answer's status, content type and lines. */
@@ -96,6 +96,11 @@ describe('progress from a page method to its caller', () => {
     const heard: unknown[] = [];
     await assert.rejects(call(page('/progress/timeout'), 'progressUntilAbort', {}, { port: stack.port, timeout: 500, onProgress: (value) => heard.push(value) }), { code: 'TIMEOUT' });
     assert.ok(heard.length >= 3, `heard ${heard.length} values`);
+  });
+
+  test('a stream() nobody reads keeps at most MAX_UNREAD_PARTS values, then fails the call saying why', async () => {
+    const unread = stream(page('/progress/unread'), 'countUp', { n: MAX_UNREAD_PARTS + 500 }, { port: stack.port });
+    await assert.rejects(unread.result, { code: 'CANCELLED', message: /fell behind by more than 10000 values/ });
   });
 
   test('POST /call without new headers answers exactly as before: one JSON body, no progress', async () => {
