@@ -20,7 +20,8 @@ import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
 import { BASELINE, latencyInRounds, ratiosTo, throughputInRounds, timed } from './lib/rounds.mjs';
 import { median, round } from './lib/stats.mjs';
-import { renderMcpOverhead, renderRatios, renderTargets, writeReport } from './lib/report.mjs';
+import { renderMcpOverhead, renderRatios, renderStreaming, renderTargets, writeReport } from './lib/report.mjs';
+import { streamingInRounds } from './lib/streaming.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const ROUNDS = flags.quick ? 4 : 10; // even, so that each order runs as often as the other
@@ -33,6 +34,9 @@ const MCP_IN_FLIGHT = 16;
 const TS = 'any (TypeScript client)';
 const MCP_STDIO = 'any (MCP tool call, stdio)';
 const MCP_HTTP = 'any (MCP tool call, HTTP)';
+// Streaming (progress values), measured last: a few rounds, each a burst and a run of stamped values per caller.
+const STREAM_ROUNDS = Math.min(ROUNDS, 6);
+const STREAM = { burst: flags.quick ? 1000 : 3000, stamped: 50, gapMs: 4 };
 /** Calls per contender per round, `total` per contender split over the rounds. */
 const perRound = (total) => Math.max(1, Math.round((total * scale) / ROUNDS));
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -62,7 +66,7 @@ const mcpStdio = await startMcpStdio({ port, page: `${origin}/bench` });
 const mcpHttp = await startMcpHttp({ port, page: `${origin}/bench` });
 const closeMcp = () => Promise.all([mcpStdio.close(), mcpHttp.close()]);
 
-const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {} };
+const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {}, streaming: {} };
 try {
   log('warming up…');
   for (let i = 0; i < n(300); i++) {
@@ -135,6 +139,19 @@ try {
 
   log('cold start: no server running and no tab open, three times…');
   results.cold = await coldStarts(3);
+
+  // After every plain-call measure, so that none of them runs in its wake; through the server the
+  // last cold start's call started (the bench's own was stopped there), on the same browser.
+  log(`streaming: ${STREAM_ROUNDS} rounds of a ${STREAM.burst}-value burst and ${STREAM.stamped} stamped values ${STREAM.gapMs} ms apart per caller…`);
+  const streamers = { 'any (TypeScript client, stream())': any.stream, 'any (HTTP NDJSON)': any.rawNdjson };
+  try {
+    await any.call('echo', {});
+    for (const streamIt of Object.values(streamers)) for (let i = 0; i < 3; i++) await streamIt('burst', { n: STREAM.burst }, () => {});
+    results.streaming = await streamingInRounds(streamers, { rounds: STREAM_ROUNDS, ...STREAM });
+  } catch (error) {
+    log(`streaming failed, the rest of the results stand: ${error.stack ?? error}`);
+    results.streaming = { error: String(error.message ?? error) };
+  }
 } finally {
   await closeMcp();
   python?.close();
@@ -148,7 +165,7 @@ try {
 await renderPlot(results, outputs.plot);
 writeFileSync(outputs.results, `${JSON.stringify(results, null, 2)}\n`);
 writeReport(results, outputs.report, outputs.plot);
-process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n`);
+process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n`);
 if (out) log(`quick run: report, results.json and plot.png in ${out}`);
 
 // ── measurements ───────────────────────────────────────────────────────────────

@@ -15,7 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { chromium } from 'playwright-core';
-import { call, launch, startServer } from '../../dist/index.js';
+import { call, launch, startServer, stream } from '../../dist/index.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,6 +42,13 @@ export async function startAny({ port, page }) {
     browser,
     call: (method, params) => call(page, method, params, { port }),
     rawHttp: rawHttpCaller(port, page),
+    // Streamers for the progress measures: (method, params, onValue) → result, onValue(value) on each value's arrival.
+    stream: async (method, params, onValue) => {
+      const answer = stream(page, method, params, { port });
+      for await (const value of answer) onValue(value);
+      return answer.result;
+    },
+    rawNdjson: ndjsonStreamer(port, page),
     async close() {
       server.kill();
       await browser.close();
@@ -105,6 +112,38 @@ function rawHttpCaller(port, page) {
         if (answer.error) reject(new Error(answer.error.message));
         else resolve(answer.result);
       });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/**
+ * `POST /call` with `Accept: application/x-ndjson` on a kept-alive connection, read line by line as
+ * the chunks come: `onValue` for each progress line, the result line resolves.
+ */
+function ndjsonStreamer(port, page) {
+  const agent = new Agent({ keepAlive: true });
+  return (method, params, onValue) => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ page, method, params });
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/x-ndjson' };
+    const outgoing = request({ host: '127.0.0.1', port, path: '/call', method: 'POST', agent, headers }, (incoming) => {
+      let rest = '';
+      let settled = false;
+      incoming.setEncoding('utf8');
+      incoming.on('data', (chunk) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop();
+        for (const line of lines) {
+          if (!line) continue;
+          const message = JSON.parse(line);
+          if ('progress' in message) onValue(message.progress);
+          else if (message.error) { settled = true; reject(new Error(message.error.message)); }
+          else { settled = true; resolve(message.result); }
+        }
+      });
+      incoming.on('end', () => { if (!settled) reject(new Error('the NDJSON answer ended without a result line')); });
+      incoming.on('error', reject);
     });
     outgoing.on('error', reject);
     outgoing.end(body);

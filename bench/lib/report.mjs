@@ -69,8 +69,35 @@ export function renderMcpOverhead(results) {
 ${rows.join('\n')}`;
 }
 
+/**
+ * Progress values from a page method to its caller (Markdown): values per second of a burst, and
+ * the delay of each value from the page's `progress()` to the caller. any's absolute figures only.
+ */
+export function renderStreaming(results) {
+  const s = results.streaming;
+  if (!s?.callers) return '(not measured)';
+  const rows = Object.entries(s.callers).map(([name, c]) =>
+    `| ${name} | ${c.valuesPerSecond} | ${c.delayMs.p50} | ${c.delayMs.p99} | ${c.delayMs.count} |`);
+  return `| caller | progress values/s (burst of ${s.burstValuesPerCall}) | delay p50 (ms) | delay p99 (ms) | delayed values |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
+}
+
 /** A per-round ratio as "median (min–max)". */
 const spread = (r) => `${round(r.median)} (${round(r.min)}–${round(r.max)})`;
+
+function streamingSection(results) {
+  const s = results.streaming;
+  if (!s?.callers) return '(not measured in this run)';
+  return `Measured last, in ${s.rounds} alternating rounds of their own. Values/s: \`burst({ n: ${s.burstValuesPerCall} })\` sends its
+values as fast as the page can, counted from the call's start to its result. Delay: \`stamped\` sends ${s.stampedValuesPerCall} values
+${s.stampedGapMs} ms apart, each with its send time; the delay is its arrival at the caller minus that, on the same machine's clock.
+Playwright has no progress channel (polling it would measure the polling), so these are any's absolute figures,
+not ratios; for scale, a whole warm \`echo\` round trip took ${round(results.latency[TS]?.p50)} ms p50 through the TypeScript client
+and ${round(results.latency[PW]?.p50)} ms through Playwright.
+
+${renderStreaming(results)}`;
+}
 
 function render(results, plotPath) {
   const { machine } = results;
@@ -119,6 +146,10 @@ ${rows(results.realistic)}
 | in flight | ${contenders.join(' | ')} |
 | --- | ${contenders.map(() => '---').join(' | ')} |
 ${levels.map((level) => `| ${level} | ${contenders.map((c) => rate(results.throughput[level][c])).join(' | ')} |`).join('\n')}
+
+### Streaming: progress values from the page to the caller
+
+${streamingSection(results)}
 
 ### Payload size (echo of a string, ms)
 

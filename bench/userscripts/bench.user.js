@@ -19,3 +19,19 @@ globalThis.__any__.loadTiming = () => {
   const [navigation] = performance.getEntriesByType('navigation');
   return { loadEventEndMs: navigation ? navigation.loadEventEnd : null };
 };
+
+// Streaming: `n` small progress values sent as fast as the page can, then the count.
+globalThis.__any__.burst = ({ n = 1000 }, { progress }) => {
+  for (let i = 1; i <= n; i++) progress(i);
+  return { sent: n };
+};
+
+// Streaming delay: `n` values `gap` ms apart, each carrying its send time in epoch milliseconds
+// (comparable with the caller's `performance.timeOrigin + performance.now()` on the same machine).
+globalThis.__any__.stamped = async ({ n = 50, gap = 4 }, { progress }) => {
+  for (let i = 1; i <= n; i++) {
+    if (i > 1) await new Promise((resolve) => setTimeout(resolve, gap));
+    progress({ i, t: performance.timeOrigin + performance.now() });
+  }
+  return { sent: n };
+};
