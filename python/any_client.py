@@ -25,6 +25,18 @@ or None). The first call starts the local any server if none is running; it keep
 the next calls, and exits by itself once it has had no browser connected and no calls for 15
 minutes.
 
+A method that sends progress values while it runs (``progress(value)``, or an async generator)
+can be read as it goes, with ``on_progress`` or :func:`stream`::
+
+    >>> any_client.call(url, "countUp", {"n": 3}, on_progress=print)
+    1
+    2
+    3
+    'done'
+    >>> with any_client.stream(url, "countUp", {"n": 3}) as values:
+    ...     parts = list(values)       # [1, 2, 3], as they come
+    ...     result = values.result     # 'done'
+
 To see what a page offers, list its methods, with the description and input schema their
 userscript gave them::
 
@@ -94,10 +106,11 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import weakref
 from urllib.parse import urlsplit
 
-__all__ = ["call", "methods", "health", "stop_server", "AnyError", "DEFAULT_PORT"]
+__all__ = ["call", "stream", "Stream", "methods", "health", "stop_server", "AnyError", "DEFAULT_PORT"]
 
 #: The port of the any server, unless you choose another one everywhere.
 DEFAULT_PORT = 8765
@@ -132,6 +145,7 @@ _NAMES = {
     "NO_SERVER": "NoServerError",
     "TIMEOUT": "TimeoutError",
     "DISCONNECTED": "DisconnectedError",
+    "CANCELLED": "CancelledError",
     "INTERNAL": "InternalError",
 }
 
@@ -169,7 +183,7 @@ class AnyError(Exception):
 
 
 def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_server=True,
-         server_command=None):
+         server_command=None, on_progress=None):
     """Run ``globalThis.__any__[method](params)`` in the browser tab at ``page``; return its result.
 
     ::
@@ -194,6 +208,11 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
     * ``server_command`` -- how to start that server, as a list of strings such as
       ``["npx", "any"]``; ``serve --port <port> --auto`` is appended. By default it is
       ``node <folder of this file>/../dist/cli.js``.
+    * ``on_progress`` -- a callable, given each progress value the method sends (with
+      ``progress(value)``, or each ``yield`` of an async generator method), decoded from JSON,
+      in order, in the calling thread, before ``call`` returns. ``None`` (the default) asks for
+      no progress. Should it raise, the call is cancelled (the page's ``signal`` aborts) and its
+      exception propagates. To iterate over the values instead, use :func:`stream`.
 
     Returns the method's return value, decoded from JSON; a method that returns nothing gives
     ``None``.
@@ -205,7 +224,261 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
     body = _call_body(page, method, params, timeout)
     _check_port(port)
     command = _checked_command(server_command)
-    return _send("/call", body, timeout, port, start_server, command)
+    if on_progress is None:
+        return _send("/call", body, timeout, port, start_server, command)
+    if not callable(on_progress):
+        raise _bad(f"on_progress must be a callable taking one value, or None (got {on_progress!r})")
+    with Stream(port, body, timeout, start_server, command) as values:
+        for value in values:
+            on_progress(value)
+        return values.result
+
+
+def stream(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_server=True,
+           server_command=None):
+    """Call like :func:`call`, and iterate over the progress values the method sends as they come.
+
+    ::
+
+        >>> # with a userscript that defines
+        >>> #   __any__.countUp = async ({ n }, { progress }) => {
+        >>> #     for (let i = 1; i <= n; i++) progress(i);
+        >>> #     return 'done';
+        >>> #   };
+        >>> with any_client.stream("https://example.com/", "countUp", {"n": 3}) as values:
+        ...     for value in values:
+        ...         print(value)
+        ...     print(values.result)
+        1
+        2
+        3
+        done
+
+    Returns a :class:`Stream`: an iterator of the progress values, decoded from JSON, in the order
+    the page sent them (with ``progress(value)``, or each ``yield`` of an async generator method).
+    The call is sent when iteration starts. Once the iteration has ended, ``.result`` is the
+    method's return value.
+
+    A failed call ends the iteration by raising :class:`AnyError` -- after the values sent before
+    the failure -- and ``.result`` then raises the same error. A method that throws gives code
+    ``METHOD_THREW`` and the page error's own ``name``, ``message`` and ``stack``, as with
+    :func:`call`.
+
+    To stop early, leave the ``with`` block (or call ``.close()``): that closes the call's
+    connection, so the server cancels the call and the page's ``signal`` aborts. A stream that
+    is garbage collected before its end is closed too; ``.result`` of a closed stream raises
+    ``AnyError`` with code ``CANCELLED``.
+
+    Arguments are those of :func:`call`; ``timeout`` bounds the whole call, values and result.
+    Bad arguments raise ``AnyError`` with code ``BAD_REQUEST`` here, before any request is sent;
+    every other failure is raised by the iteration (or by ``.result``).
+    """
+    body = _call_body(page, method, params, timeout)
+    _check_port(port)
+    command = _checked_command(server_command)
+    return Stream(port, body, timeout, start_server, command)
+
+
+class Stream:
+    """A call in progress, made by :func:`stream`: an iterator of its progress values.
+
+    * Iterating sends the call (once), then yields each progress value as it arrives. The
+      iteration ends when the call does: normally, or by raising :class:`AnyError`.
+    * ``result`` -- the method's return value. Read before the iteration ended, it reads the
+      rest of the call first, dropping the values not iterated yet. It raises the call's
+      ``AnyError`` if the call failed, and ``CANCELLED`` if the stream was closed first.
+    * ``close()`` -- stop: closes the call's connection, so the server cancels the call. Nothing
+      happens if the call has ended. A ``with`` block calls it on leaving.
+
+    A stream is read by one thread at a time. While it is open it has a connection of its own:
+    other calls meanwhile, even from the same thread, use another one.
+    """
+
+    def __init__(self, port, body, timeout, start_server, command):
+        self._port = port
+        self._body = body
+        self._wait = _wait_of(timeout)
+        self._start_server = start_server
+        self._command = command
+        self._connection = None
+        self._response = None
+        self._socket = None
+        self._deadline = None
+        self._buffer = bytearray()
+        self._start = 0  # where the unread part of _buffer begins
+        self._state = "new"  # then "open", and "done", "failed" or "closed"
+        self._result = None
+        self._error = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            if self._state == "new":
+                self._open()
+            while self._state == "open":
+                message = self._next_message()
+                if "progress" in message:
+                    return message["progress"]
+                self._end(message)
+        except AnyError:
+            raise
+        except BaseException:  # KeyboardInterrupt, ...: the call is abandoned, so cancel it
+            self.close()
+            raise
+        raise StopIteration
+
+    @property
+    def result(self):
+        for _ in self:
+            pass
+        if self._state == "done":
+            return self._result
+        raise self._error
+
+    def close(self):
+        if self._state not in ("new", "open"):
+            return
+        sent = self._state == "open"
+        self._drop()
+        self._state = "closed"
+        self._error = _error("CANCELLED", "The stream was closed before the call ended, so the call "
+                             "was cancelled." if sent else "The stream was closed before its call was sent.")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # The call's life: _open sends it, _next_message reads its lines, _end ends it.
+
+    def _open(self):
+        self._state = "open"
+        try:
+            _reaching_server(self._send, self._port, self._start_server, self._command)
+        except AnyError as error:
+            if self._state == "open":
+                raise self._fail(error) from None
+            raise
+        except BaseException:
+            self._drop()
+            self._state = "closed"
+            raise
+
+    def _send(self):
+        """``POST /call`` asking for NDJSON; leaves the response open on its stream of lines, or
+        ends the call when the server answered with one JSON body (a call refused before it ran)."""
+        port, wait = self._port, self._wait
+        self._connection = connection = _take_connection(port, wait)
+        self._deadline = time.monotonic() + wait
+        try:
+            _exchange(connection, port, "POST", "/call", self._body, wait, accept="application/x-ndjson")
+            self._socket = connection.sock
+            self._response = response = connection.getresponse()
+        except _Unreachable:
+            self._drop()
+            raise
+        except (OSError, http.client.HTTPException) as error:
+            raise self._fail(_transport_failure(port, error, wait)) from None
+        kind = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
+        if response.status == 200 and kind == "application/x-ndjson":
+            return
+        try:
+            status, answer = _json_answer(response.status, response.read())
+        except (_NotJson, OSError, http.client.HTTPException) as error:
+            raise self._fail(_transport_failure(port, error, wait)) from None
+        self._release()
+        try:
+            result = _result_of(port, status, answer)
+        except AnyError as error:
+            raise self._fail(error) from None
+        self._state, self._result = "done", result
+
+    def _next_message(self):
+        """The next line of the stream, as a checked message with ``progress``, ``result`` or ``error``."""
+        while True:
+            newline = self._buffer.find(b"\n", self._start)
+            while newline < 0:
+                del self._buffer[:self._start]
+                self._start = 0
+                searched = len(self._buffer)
+                chunk = self._read()
+                if not chunk:
+                    raise self._fail(_error("DISCONNECTED", f"The any server on port {self._port} "
+                                            "ended the call's stream before the call ended. Call again."))
+                self._buffer += chunk
+                newline = self._buffer.find(b"\n", searched)
+            line = bytes(self._buffer[self._start:newline])
+            self._start = newline + 1
+            if not line.strip():
+                continue
+            try:
+                message = json.loads(line)
+            except ValueError:
+                message = None
+            if (isinstance(message, dict) and message.get("v") == _PROTOCOL_VERSION
+                    and ("progress" in message or "result" in message or isinstance(message.get("error"), dict))):
+                return message
+            raise self._fail(_error("INTERNAL", f"The any server on port {self._port} sent a malformed "
+                                    "line in the call's stream."))
+
+    def _read(self, size=65536):
+        """Up to ``size`` bytes of the body as they come (``b""`` at its end), within the deadline."""
+        # Past the deadline, still take what has already arrived (a reader that was slow).
+        remaining = max(self._deadline - time.monotonic(), 0.1)
+        try:
+            if self._socket is not None:
+                self._socket.settimeout(remaining)
+            return self._response.read1(size)
+        except (OSError, http.client.HTTPException) as error:
+            raise self._fail(_transport_failure(self._port, error, self._wait)) from None
+
+    def _end(self, message):
+        """The call's last line came: read the response to its end, keep the connection, end."""
+        try:
+            if self._socket is not None:
+                self._socket.settimeout(_PROBE_TIMEOUT)
+            self._response.read()
+            clean = self._response.isclosed()
+        except (OSError, http.client.HTTPException):
+            clean = False
+        if clean:
+            self._release()
+        else:
+            self._drop()
+        error = message.get("error")
+        if isinstance(error, dict):
+            raise self._fail(_from_payload(error))
+        self._state, self._result = "done", message["result"]
+
+    def _fail(self, error):
+        """End the call with ``error`` (returned, for raising) and drop its connection if still open."""
+        self._drop()
+        self._state, self._error = "failed", error
+        return error
+
+    def _release(self):
+        """The response was read to its end: its connection may serve the next call."""
+        connection, self._connection, self._response, self._socket = self._connection, None, None, None
+        if connection is not None:
+            _keep_connection(self._port, connection)
+
+    def _drop(self):
+        """Close the call's connection: the server cancels a call whose caller hangs up."""
+        connection, response = self._connection, self._response
+        self._connection = self._response = self._socket = None
+        if response is not None:
+            response.close()
+        if connection is not None:
+            _forget_connection(connection)
 
 
 def methods(page, *, timeout=None, port=DEFAULT_PORT, start_server=True, server_command=None):
@@ -245,20 +518,30 @@ def methods(page, *, timeout=None, port=DEFAULT_PORT, start_server=True, server_
 
 def _send(path, body, timeout, port, start_server, command):
     """POST ``body`` to ``path``, starting a server if none runs; return the answer's result."""
-    wait = (_DEFAULT_TIMEOUT if timeout is None else timeout) + _GRACE
+    wait = _wait_of(timeout)
+    status, answer = _reaching_server(lambda: _post(port, path, body, wait), port, start_server, command)
+    return _result_of(port, status, answer)
+
+
+def _wait_of(timeout):
+    """Seconds the client waits for the server: the call's own timeout, and a grace."""
+    return (_DEFAULT_TIMEOUT if timeout is None else timeout) + _GRACE
+
+
+def _reaching_server(attempt, port, start_server, command):
+    """``attempt()``; when nothing listens on ``port``, start a server (if allowed) and try once more."""
     try:
-        status, answer = _post(port, path, body, wait)
+        return attempt()
     except _Unreachable:
         if not start_server:
             raise _error("NO_SERVER", f"No any server is running on port {port}. Start one with "
                          f"`npx any serve --port {port}`, or let calls start it (start_server=True).") from None
         _start_server(port, command)
         try:
-            status, answer = _post(port, path, body, wait)
+            return attempt()
         except _Unreachable:
             raise _error("NO_SERVER", f"An any server was started on port {port}, but it refuses "
                          "connections.") from None
-    return _result_of(port, status, answer)
 
 
 def health(port=DEFAULT_PORT):
@@ -392,26 +675,38 @@ def _request(port, method, path, body, timeout):
     """
     connection = _connection(port, timeout)
     try:
-        if connection.sock is None:
-            try:
-                connection.connect()
-            except ConnectionRefusedError:
-                raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
-        else:
-            connection.sock.settimeout(timeout)
-        headers = {"Host": f"127.0.0.1:{port}"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        connection.request(method, path, body=body, headers=headers)
+        _exchange(connection, port, method, path, body, timeout)
         response = connection.getresponse()
         data = response.read()
     except BaseException:
         _drop_connection(port)
         raise
+    return _json_answer(response.status, data)
+
+
+def _exchange(connection, port, method, path, body, timeout, accept=None):
+    """Send one request on ``connection``, connecting it first if need be (``_Unreachable`` if
+    nothing listens). The caller reads the response."""
+    if connection.sock is None:
+        try:
+            connection.connect()
+        except ConnectionRefusedError:
+            raise _Unreachable(f"nothing listens on 127.0.0.1:{port}") from None
+    else:
+        connection.sock.settimeout(timeout)
+    headers = {"Host": f"127.0.0.1:{port}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    if accept is not None:
+        headers["Accept"] = accept
+    connection.request(method, path, body=body, headers=headers)
+
+
+def _json_answer(status, data):
     try:
-        return response.status, json.loads(data)
+        return status, json.loads(data)
     except ValueError:
-        raise _NotJson(f"HTTP {response.status} with a body that is not JSON") from None
+        raise _NotJson(f"HTTP {status} with a body that is not JSON") from None
 
 
 def _closed_by_peer(sock):
@@ -450,9 +745,33 @@ def _connection(port, timeout):
 def _drop_connection(port):
     connection = getattr(_connections, "by_port", {}).pop(port, None)
     if connection is not None:
-        connection.close()
-        with _open_connections_lock:
-            _open_connections.discard(connection)
+        _forget_connection(connection)
+
+
+def _forget_connection(connection):
+    connection.close()
+    with _open_connections_lock:
+        _open_connections.discard(connection)
+
+
+def _take_connection(port, timeout):
+    """This thread's connection to ``port``, taken out of its pool for a streamed response: the
+    response holds it until read to its end, and other calls meanwhile use another one."""
+    connection = _connection(port, timeout)
+    _connections.by_port.pop(port, None)
+    return connection
+
+
+def _keep_connection(port, connection):
+    """Give back a connection whose last response was read to its end: it becomes this thread's
+    kept one, unless the thread has got another meanwhile."""
+    pool = getattr(_connections, "by_port", None)
+    if pool is None:
+        pool = _connections.by_port = {}
+    if pool.get(port) is None:
+        pool[port] = connection
+    else:
+        _forget_connection(connection)
 
 
 @atexit.register
@@ -468,15 +787,20 @@ def _post(port, path, body, wait):
     nothing listens."""
     try:
         return _request(port, "POST", path, body, wait)
-    except _NotJson:
-        raise _port_taken(port) from None
-    except socket.timeout:
-        raise _error("TIMEOUT", f"The any server on port {port} did not answer within {wait:g} s.") from None
-    except (OSError, http.client.HTTPException) as error:
-        if _who_listens(port) == "another program":
-            raise _port_taken(port) from None
-        raise _error("DISCONNECTED", f"Lost the connection to the any server on port {port} during "
-                     f"the call ({str(error) or type(error).__name__}). Call again.") from None
+    except (_NotJson, OSError, http.client.HTTPException) as error:
+        raise _transport_failure(port, error, wait) from None
+
+
+def _transport_failure(port, error, wait):
+    """The ``AnyError`` for a failed exchange with the server: garbage, silence or a lost connection."""
+    if isinstance(error, _NotJson):
+        return _port_taken(port)
+    if isinstance(error, socket.timeout):
+        return _error("TIMEOUT", f"The any server on port {port} did not answer within {wait:g} s.")
+    if _who_listens(port) == "another program":
+        return _port_taken(port)
+    return _error("DISCONNECTED", f"Lost the connection to the any server on port {port} during "
+                  f"the call ({str(error) or type(error).__name__}). Call again.")
 
 
 def _result_of(port, status, answer):

@@ -516,6 +516,180 @@ class MethodsTest(unittest.TestCase):
             self.assertTrue(received[1].endswith(b'\r\n\r\n{"page":"https://example.com/"}'), received)
 
 
+class ProgressTest(unittest.TestCase):
+    """Progress values from a page method (tests/fixtures/userscripts/progress.user.js): call()
+    with on_progress, and stream()."""
+
+    def test_call_with_on_progress_hears_every_value_in_order_before_the_result(self):
+        heard = []
+        result = any_client.call(PAGES.url("/progress/order"), "countUp", {"n": 300}, port=PORT,
+                                 on_progress=heard.append)
+        self.assertEqual(result, {"counted": 300})
+        self.assertEqual(heard, list(range(1, 301)))
+
+    def test_stream_yields_the_values_as_they_come_then_has_the_result(self):
+        with any_client.stream(PAGES.url("/progress/stream"), "countUp", {"n": 500}, port=PORT) as values:
+            self.assertIsInstance(values, any_client.Stream)
+            self.assertEqual(list(values), list(range(1, 501)))
+            self.assertEqual(values.result, {"counted": 500})
+        # Large values, spread out in time, travel too.
+        values = any_client.stream(PAGES.url("/progress/large"), "countUp",
+                                   {"n": 5, "delay": 20, "size": 200_000}, port=PORT)
+        parts = list(values)
+        self.assertEqual([part["i"] for part in parts], [1, 2, 3, 4, 5])
+        self.assertEqual(parts[0]["pad"], "x" * 200_000)
+        self.assertEqual(values.result, {"counted": 5})
+
+    def test_an_async_generator_method_yields_the_values_and_returns_the_result(self):
+        values = any_client.stream(PAGES.url("/progress/generator"), "countGenerator", {"n": 4}, port=PORT)
+        self.assertEqual(list(values), ["part 1", "part 2", "part 3", "part 4"])
+        self.assertEqual(values.result, "all parts")
+        heard = []
+        self.assertEqual(any_client.call(PAGES.url("/progress/generator"), "countGenerator", {"n": 2},
+                                         port=PORT, on_progress=heard.append), "all parts")
+        self.assertEqual(heard, ["part 1", "part 2"])
+
+    def test_progress_then_a_throw_gives_the_values_then_the_pages_own_error(self):
+        parts = []
+        values = any_client.stream(PAGES.url("/progress/throw"), "progressThenThrow", {"n": 2}, port=PORT)
+        with self.assertRaises(AnyError) as caught:
+            for part in values:
+                parts.append(part)
+        self.assertEqual(parts, [1, 2])
+        error = caught.exception
+        self.assertEqual((error.name, error.message, error.code), ("RangeError", "after the progress", "METHOD_THREW"))
+        self.assertIn("after the progress", error.stack)
+        with self.assertRaises(AnyError) as again:
+            values.result
+        self.assertIs(again.exception, error)
+        self.assertEqual(list(values), [])  # the iteration has ended
+
+        heard = []
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/progress/throw"), "progressThenThrow", {"n": 3}, port=PORT,
+                            on_progress=heard.append)
+        self.assertEqual((caught.exception.name, caught.exception.code), ("RangeError", "METHOD_THREW"))
+        self.assertEqual(heard, [1, 2, 3])
+
+    def assert_the_page_saw_the_abort(self, page):
+        seen = wait_until(lambda: any_client.call(page, "lastStream", port=PORT)["aborted"], 5)
+        self.assertTrue(seen, "the page did not see the abort")
+
+    def test_stopping_the_iteration_early_cancels_the_call_in_the_page(self):
+        page = PAGES.url("/progress/cancel")
+        heard = []
+        with any_client.stream(page, "progressUntilAbort", port=PORT) as values:
+            for value in values:
+                heard.append(value)
+                if len(heard) == 5:
+                    break
+        self.assert_the_page_saw_the_abort(page)
+        self.assertEqual(heard, [1, 2, 3, 4, 5])
+        with self.assertRaises(AnyError) as caught:
+            values.result
+        self.assertEqual((caught.exception.code, caught.exception.name), ("CANCELLED", "CancelledError"))
+        self.assertEqual(any_client.health(PORT)["callsInFlight"], 0)
+
+    def test_a_stream_dropped_mid_iteration_cancels_the_call(self):
+        page = PAGES.url("/progress/dropped")
+        for value in any_client.stream(page, "progressUntilAbort", port=PORT):
+            if value == 3:
+                break  # nothing refers to the stream any more: it is closed
+        self.assert_the_page_saw_the_abort(page)
+
+    def test_an_on_progress_that_raises_cancels_the_call_and_its_exception_propagates(self):
+        page = PAGES.url("/progress/raises")
+
+        def on_progress(value):
+            if value == 4:
+                raise KeyError("enough")
+
+        with self.assertRaises(KeyError):
+            any_client.call(page, "progressUntilAbort", port=PORT, on_progress=on_progress)
+        self.assert_the_page_saw_the_abort(page)
+
+    def test_a_timeout_mid_stream_ends_the_call_with_TIMEOUT_after_the_values_that_came(self):
+        heard = []
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/progress/timeout"), "progressUntilAbort", port=PORT, timeout=0.5,
+                            on_progress=heard.append)
+        self.assertEqual((caught.exception.code, caught.exception.name), ("TIMEOUT", "TimeoutError"))
+        self.assertGreaterEqual(len(heard), 3)
+
+    def test_the_connection_is_kept_after_a_stream_read_to_its_end_and_calls_meanwhile_use_another(self):
+        page = PAGES.url("/progress/kept")
+        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=PORT), 3)
+        kept = any_client._connections.by_port[PORT].sock
+        values = any_client.stream(page, "countUp", {"n": 3}, port=PORT)
+        self.assertEqual(list(values), [1, 2, 3])
+        self.assertEqual(values.result, {"counted": 3})
+        # The stream went out on this thread's kept connection, and gave it back once read to its end.
+        self.assertIs(any_client._connections.by_port[PORT].sock, kept)
+        self.assertEqual(any_client.call(page, "add", {"a": 2, "b": 2}, port=PORT), 4)
+        self.assertIs(any_client._connections.by_port[PORT].sock, kept)
+
+        # Plain calls from the same thread while a stream is open use a connection of their own.
+        inner = []
+        values = any_client.stream(page, "countUp", {"n": 3, "delay": 10}, port=PORT)
+        for value in values:
+            inner.append(any_client.call(page, "add", {"a": value, "b": 10}, port=PORT))
+        self.assertEqual(inner, [11, 12, 13])
+        self.assertEqual(values.result, {"counted": 3})
+        self.assertEqual(any_client.call(page, "add", {"a": 3, "b": 3}, port=PORT), 6)
+
+    def test_a_plain_call_is_unchanged_and_asks_for_no_stream(self):
+        self.assertEqual(any_client.call(PAGES.url("/progress/plain"), "countUp", {"n": 50}, port=PORT),
+                         {"counted": 50})
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+            received, thread = answer_requests(listener, b'{"v":1,"id":"1","result":"answered"}', count=2)
+            self.assertEqual(any_client.call("https://example.com/", "echo", port=port, start_server=False), "answered")
+            # A server that answers with one JSON body: the stream has no values, and the result.
+            values = any_client.stream("https://example.com/", "echo", port=port, start_server=False)
+            self.assertEqual(list(values), [])
+            self.assertEqual(values.result, "answered")
+            thread.join(5)
+        self.assertNotIn(b"\r\nAccept:", received[0])
+        self.assertIn(b"\r\nAccept: application/x-ndjson\r\n", received[1])
+        self.assertTrue(received[1].endswith(b'{"page":"https://example.com/","method":"echo","params":{}}'))
+
+    def test_a_stream_cut_before_its_last_line_is_DISCONNECTED(self):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+
+            def answer():
+                connection, _ = listener.accept()
+                with connection:
+                    read_request(connection)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                                       b"Connection: close\r\n\r\n"
+                                       b'{"v":1,"id":"1","progress":"first"}\n{"v":1,"id":"1","progr')
+
+            thread = threading.Thread(target=answer, daemon=True)
+            thread.start()
+            values = any_client.stream("https://example.com/", "echo", port=port, start_server=False)
+            self.assertEqual(next(values), "first")
+            with self.assertRaises(AnyError) as caught:
+                next(values)
+            thread.join(5)
+        self.assertEqual((caught.exception.code, caught.exception.name), ("DISCONNECTED", "DisconnectedError"))
+
+    def test_bad_arguments_raise_at_once_and_no_server_on_iteration(self):
+        with self.assertRaises(AnyError) as caught:
+            any_client.stream("not a url", "countUp", port=PORT)
+        self.assertEqual(caught.exception.code, "BAD_REQUEST")
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(PAGES.url("/x"), "countUp", port=PORT, on_progress="print")
+        self.assertEqual(caught.exception.code, "BAD_REQUEST")
+        self.assertIn("on_progress", caught.exception.message)
+        unused = free_port()
+        values = any_client.stream(PAGES.url("/x"), "countUp", port=unused, start_server=False)
+        with self.assertRaises(AnyError) as caught:
+            list(values)
+        self.assertEqual(caught.exception.code, "NO_SERVER")
+        self.assertEqual(server_pids(unused), [])
+
+
 class ServerLifecycleTest(unittest.TestCase):
     def test_first_calls_from_threads_at_once_start_exactly_one_server(self):
         any_client.call(PAGES.url("/race"), "echo", port=PORT)

@@ -45,7 +45,8 @@ class ConstantsTest(unittest.TestCase):
     def test_the_default_port_also_as_every_functions_default(self):
         port = PROTOCOL["defaults"]["port"]
         self.assertEqual(any_client.DEFAULT_PORT, port)
-        for function in (any_client.call, any_client.methods, any_client.health, any_client.stop_server):
+        for function in (any_client.call, any_client.stream, any_client.methods, any_client.health,
+                         any_client.stop_server):
             with self.subTest(function=function.__name__):
                 self.assertEqual(inspect.signature(function).parameters["port"].default, port)
 
