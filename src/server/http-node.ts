@@ -52,12 +52,23 @@ async function writeStream(body: ReadableStream<Uint8Array>, outgoing: ServerRes
       if (done) break;
       // A caller that reads slowly holds the next chunk back, so what waits stays in the stream,
       // where its producer sees it (MAX_PENDING_PROGRESS_BYTES), not in Node's buffer.
-      if (!outgoing.write(value)) await new Promise((resolve) => outgoing.once('drain', resolve).once('close', resolve));
+      if (!outgoing.write(value)) await drainedOrClosed(outgoing);
     }
   } catch {
     // cancelled: the caller went away
   }
   outgoing.end();
+}
+
+/** Resolves on the next 'drain' or 'close', and leaves no listener behind (a long stream waits many times). */
+function drainedOrClosed(outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off('drain', done).off('close', done);
+      resolve();
+    };
+    outgoing.once('drain', done).once('close', done);
+  });
 }
 
 /** The body, or undefined as soon as it is larger than `maxBytes`; the rest then drains without being kept. */

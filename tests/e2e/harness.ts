@@ -4,6 +4,7 @@
  * real extension and the test userscripts, connected to that server.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,9 @@ export const TEST_CONTROL_EXTENSION = fileURLToPath(new URL('../fixtures/test-co
 
 /** Blocks every script of the page's own, including inline ones: only the extension's worlds run. */
 export const STRICT_CSP = "default-src 'none'; script-src 'none'";
+/** The chat page's (examples/chat/): only its own script, /chat/app.js, runs. */
+export const CHAT_CSP = "default-src 'none'; script-src 'self'";
+const CHAT_PAGE = new URL('../../examples/chat/', import.meta.url);
 
 export interface PageServer {
   readonly origin: string;
@@ -28,7 +32,8 @@ export interface PageServer {
 /**
  * Serves a small HTML page at every path (and `/go`, which redirects to `/landed?from=go`).
  * The page's inline script would change the title if CSP let it run; tests check that it did not.
- * Pages under /no-csp/ come without a CSP; pages under /slow/ take 2.5 s to answer.
+ * Pages under /no-csp/ come without a CSP; pages under /slow/ take 2.5 s to answer; pages under
+ * /chat/ are the example chat page (examples/chat/, its script at /chat/app.js, CHAT_CSP).
  */
 export async function startPageServer(): Promise<PageServer> {
   const server: Server = createServer(async (request, response) => {
@@ -37,6 +42,14 @@ export async function startPageServer(): Promise<PageServer> {
     if (path === '/go') {
       response.writeHead(302, { location: '/landed?from=go' });
       return response.end();
+    }
+    if (path === '/chat/app.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      return response.end(readFileSync(new URL('app.js', CHAT_PAGE)));
+    }
+    if (path?.startsWith('/chat/')) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CHAT_CSP });
+      return response.end(readFileSync(new URL('index.html', CHAT_PAGE)));
     }
     // /no-csp/ pages play ordinary web pages, whose scripts may fetch and open WebSockets.
     const csp = path?.startsWith('/no-csp/') ? {} : { 'content-security-policy': STRICT_CSP };

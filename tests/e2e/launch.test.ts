@@ -64,7 +64,7 @@ describe('any launch', () => {
 });
 
 describe('npm run demo (the README\'s main job)', () => {
-  test('prints pageInfo from a local page in a managed headless browser and leaves no process behind', async () => {
+  test('prints pageInfo from a local page in a managed headless browser, then a streamed chat answer, and leaves no process behind', async () => {
     const demo = spawn(process.execPath, [fileURLToPath(new URL('../../examples/demo.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -72,10 +72,15 @@ describe('npm run demo (the README\'s main job)', () => {
     demo.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => demo.on('exit', resolve));
     assert.equal(code, 0, stderr);
-    const result = JSON.parse(stdout.slice(stdout.indexOf('\n{')));
+    const result = JSON.parse(stdout.slice(stdout.indexOf('\n{'), stdout.indexOf('\n}\n') + 2));
     assert.equal(result.title, 'any demo page');
     assert.match(result.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     assert.equal(result.readyState, 'complete');
+    // Then the chat page's answer, streamed word by word, and the whole of it as the result.
+    const streamed = /"ask", \{"prompt":"What does any do\?"\}\) →\n(.*)\nresult: (.*)\n/.exec(stdout);
+    assert.ok(streamed, stdout);
+    assert.match(streamed[1]!, /^You asked: "What does any do\?"\. .* marks the answer done\.$/);
+    assert.equal(JSON.parse(streamed[2]!), streamed[1]);
     const pid = Number(/Chromium \(pid (\d+)\)/.exec(stdout)![1]);
     assert.equal(processGroupAlive(pid), false);
   });
