@@ -1,9 +1,20 @@
+import { once } from 'node:events';
 import { AnyError } from '../client/errors.js';
 import { EXIT_CODES } from './exit-codes.js';
 
 /** A result on stdout: indented on a terminal, one line when piped. */
 export function printResult(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+}
+
+/**
+ * A value on stdout as one compact JSON line, even on a terminal (`call --stream`: a line per
+ * progress value, then the result). Resolves once stdout takes more, so a slow reader slows the
+ * call down rather than filling this process's memory.
+ */
+export async function printLine(value: unknown): Promise<void> {
+  if (process.stdout.write(`${JSON.stringify(value) ?? 'null'}\n`)) return;
+  await once(process.stdout, 'drain');
 }
 
 /**

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, freePort, runCli, startStack, waitFor, type Stack } from './harness.js';
+import { CLI, freePort, postJson, runCli, startStack, waitFor, type Stack } from './harness.js';
+import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { serverHealth } from '../../src/client/server-control.js';
 
 describe('any call / status (with a browser connected)', () => {
@@ -128,6 +129,73 @@ describe('any call / status (with a browser connected)', () => {
     assert.match(talking.stderr, /^any: waiting for __any__\.sleep to answer\n$/);
     const quiet = await runCli(['call', stack.pages.url('/cli'), 'sleep', '{"ms": 2500}', '--quiet', '-p', String(stack.port)]);
     assert.equal(quiet.stderr, '');
+  });
+
+  test('--stream prints each progress value as a JSON line, in order, then the result as the last line', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/cli/stream'), 'countUp', '{"n": 50, "size": 3}', '--stream', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const lines = outcome.stdout.split('\n');
+    assert.equal(lines.pop(), '', 'stdout ends with a newline');
+    assert.equal(lines.length, 51);
+    assert.ok(lines.every((line) => line === JSON.stringify(JSON.parse(line))), 'every line is compact JSON');
+    assert.deepEqual(lines.slice(0, -1).map((line) => JSON.parse(line)), Array.from({ length: 50 }, (_, i) => ({ i: i + 1, pad: 'xxx' })));
+    assert.deepEqual(JSON.parse(lines.at(-1)!), { counted: 50 });
+    assert.equal(outcome.stderr, '');
+  });
+
+  test('--stream writes each value as it comes, not at the end', async () => {
+    const child = spawn(process.execPath, [CLI, 'call', stack.pages.url('/cli/stream-live'), 'countUp', '{"n": 2, "delay": 1000}', '--stream', '-q', '-p', String(stack.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const seen: { at: number; text: string }[] = [];
+    child.stdout.setEncoding('utf8').on('data', (text: string) => seen.push({ at: Date.now(), text }));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(killer);
+    const exitedAt = Date.now();
+    assert.equal(code, 0);
+    assert.equal(seen.map((chunk) => chunk.text).join(''), '1\n2\n{"counted":2}\n');
+    assert.ok(exitedAt - seen.find((chunk) => chunk.text.startsWith('1\n'))!.at >= 500, 'the first value came a delay before the end');
+  });
+
+  test('--stream with a generator method: each yield a line, the return value last', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/cli/stream'), 'countGenerator', '{"n": 3}', '--stream', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stdout, '"part 1"\n"part 2"\n"part 3"\n"all parts"\n');
+  });
+
+  test('--stream, progress then a throw: the values on stdout, the error on stderr, exit 6', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/cli/stream'), 'progressThenThrow', '{"n": 3}', '--stream', '-p', String(stack.port)]);
+    assert.equal(outcome.code, EXIT_CODES.METHOD_THREW);
+    assert.equal(outcome.stdout, '1\n2\n3\n');
+    assert.equal(outcome.stderr, 'RangeError: after the progress (METHOD_THREW)\n');
+  });
+
+  test('--stream: a reader that stops reading cancels the call, quietly', async () => {
+    const child = spawn(process.execPath, [CLI, 'call', stack.pages.url('/cli/stream-gone'), 'progressUntilAbort', '--stream', '-q', '-p', String(stack.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve)).finally(() => clearTimeout(killer));
+    const first = await Promise.race([new Promise<string>((resolve) => child.stdout.setEncoding('utf8').once('data', resolve)), exited.then(() => undefined)]);
+    assert.match(String(first), /^1\n/, stderr);
+    child.stdout.destroy(); // as `| head -n 1` does
+    assert.equal(await exited, 0);
+    assert.equal(stderr, '');
+    await waitFor(async () => (await postJson(stack.port, '/call', { page: stack.pages.url('/cli/stream-gone'), method: 'lastStream' })).body.result?.aborted === true,
+      5_000, () => 'the page did not see its call cancelled');
+  });
+
+  test('without --stream, stdout is only the result, and stderr says progress is arriving', async () => {
+    const outcome = await runCli(['call', stack.pages.url('/cli/progress'), 'countUp', '{"n": 30, "delay": 60}', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stdout, '{"counted":30}\n');
+    assert.match(outcome.stderr, /^(any: .*\n)*any: receiving progress from __any__\.countUp\n$/);
+    const quiet = await runCli(['call', stack.pages.url('/cli/progress'), 'countUp', '{"n": 30, "delay": 60}', '--quiet', '-p', String(stack.port)]);
+    assert.equal(quiet.stdout, '{"counted":30}\n');
+    assert.equal(quiet.stderr, '');
+    const thrown = await runCli(['call', stack.pages.url('/cli/progress'), 'progressThenThrow', '{"n": 3}', '-p', String(stack.port)]);
+    assert.equal(thrown.code, EXIT_CODES.METHOD_THREW);
+    assert.equal(thrown.stdout, '');
+    assert.equal(thrown.stderr, 'RangeError: after the progress (METHOD_THREW)\n');
   });
 
   test('a call whose page is slow to open says it is opening the tab', async () => {
