@@ -148,14 +148,16 @@ export class ServerConnection {
         if (this.#pending.has(id)) this.#cancel(id);
         finish(() => reject(error));
       };
-      const tell = (stage: Progress) => {
+      /** Runs a callback of the caller's: one that throws fails this call with what it threw. */
+      const guarded = (callback: () => void) => {
         if (settled) return;
         try {
-          request.onStage?.(stage);
+          callback();
         } catch (error) {
           giveUp(error instanceof Error ? error : new Error(String(error)));
         }
       };
+      const tell = (stage: Progress) => guarded(() => request.onStage?.(stage));
       const onTimeout = () => {
         const socket = this.#pending.get(id)?.socket;
         const problem = socket && this.#unreadable.get(socket);
@@ -176,14 +178,7 @@ export class ServerConnection {
           label: request.label,
           resolve: (result) => finish(() => resolve(result)),
           reject: (error) => finish(() => reject(error)),
-          progress: (value) => {
-            if (settled || !request.onProgress) return;
-            try {
-              request.onProgress(value);
-            } catch (error) {
-              giveUp(error instanceof Error ? error : new Error(String(error)));
-            }
-          },
+          progress: (value) => guarded(() => request.onProgress?.(value)),
         });
         this.#send(text);
         tell('sent');

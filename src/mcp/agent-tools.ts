@@ -14,12 +14,11 @@
  * userscripts registered, narrowed further by `--allow`.
  */
 import * as v from 'valibot';
-import { AnyError } from '../protocol/error-classes.js';
 import { CallFailure, CallRequest, PageUrl, Params, parse, type MethodInfo } from '../protocol/index.js';
 import type { AllowList } from './allow-list.js';
 import type { PageAccess } from './page-access.js';
 import { nameTools } from './tool-names.js';
-import { toolError, toolResult, type ToolResult } from './tool-results.js';
+import { errorShapeOf, toolError, toolResult, type ToolResult } from './tool-results.js';
 
 export interface ToolAnnotations {
   title?: string;
@@ -251,10 +250,8 @@ export class AgentTools {
  * may name only those the agent may see, as list_page_methods does.
  */
 function hideDisallowed(error: unknown, { page, method: called }: { page: string; method: string }, allow: AllowList): unknown {
-  const shape = error instanceof CallFailure ? error.shape
-    : error instanceof AnyError ? { name: error.name, code: error.code, message: error.message, ...(error.methods ? { methods: error.methods } : {}) }
-      : undefined;
-  if (!shape?.methods) return error;
+  const shape = errorShapeOf(error);
+  if (!shape.methods) return error;
   const methods = shape.methods.filter((method) => allow.allows(page, method));
   if (methods.length === shape.methods.length) return error;
   return new CallFailure({ ...shape, methods,

@@ -31,7 +31,8 @@ export function toolError(error: unknown): ToolResult {
   };
 }
 
-function errorShapeOf(error: unknown): ErrorShape {
+/** The structured error a failure carries; anything else is an INTERNAL one. */
+export function errorShapeOf(error: unknown): ErrorShape {
   if (error instanceof CallFailure) return error.shape;
   if (error instanceof AnyError) return { name: error.name, message: error.message, code: error.code, ...(error.methods ? { methods: error.methods } : {}) };
   return { name: 'InternalError', code: 'INTERNAL', message: `The any MCP server hit an internal error: ${error instanceof Error ? error.message : String(error)}` };

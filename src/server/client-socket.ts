@@ -16,7 +16,7 @@ import {
   textLength,
   type ErrorShape,
 } from '../protocol/index.js';
-import { toDispatchedCall, type CallDispatcher } from './dispatcher.js';
+import { slowReaderFailure, toDispatchedCall, type CallDispatcher } from './dispatcher.js';
 
 export interface ClientSocketContext {
   dispatcher: CallDispatcher;
@@ -76,8 +76,7 @@ export function acceptClientSocket(socket: WebSocket, context: ClientSocketConte
       // socket's buffer only so far: past MAX_PENDING_PROGRESS_BYTES its call fails.
       const onProgress = (value: unknown) => {
         if (socket.bufferedAmount > MAX_PENDING_PROGRESS_BYTES) {
-          return cancel.abort(CallFailure.of('CANCELLED', `The caller did not read the progress of its call fast enough: more than ` +
-            `${MAX_PENDING_PROGRESS_BYTES} bytes were waiting for it. Read progress as it comes, or send less of it.`));
+          return cancel.abort(slowReaderFailure());
         }
         enqueue(JSON.stringify({ v: PROTOCOL_VERSION, type: 'progress', id: message.id, progress: value }));
       };

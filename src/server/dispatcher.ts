@@ -11,6 +11,7 @@ import {
   CallFailure,
   DEFAULT_CALL_TIMEOUT_MS,
   HOW_TO_CONNECT_A_BROWSER,
+  MAX_PENDING_PROGRESS_BYTES,
   PROTOCOL_VERSION,
   type BrowserInfo,
   type CallRequest,
@@ -300,6 +301,15 @@ export class CallDispatcher {
 
 function describe(call: DispatchedCall): string {
   return call.type === 'list' ? `listing the methods of ${call.page}` : `__any__.${call.method} on ${call.page}`;
+}
+
+/**
+ * Why a call ends when its caller lets more than MAX_PENDING_PROGRESS_BYTES of progress wait:
+ * the reason a door aborts the call's signal with (HTTP NDJSON, `/client`).
+ */
+export function slowReaderFailure(): CallFailure {
+  return CallFailure.of('CANCELLED', 'The caller did not read the progress of its call fast enough: more than ' +
+    `${MAX_PENDING_PROGRESS_BYTES} bytes were waiting for it. Read progress as it comes, or send less of it.`);
 }
 
 function timeoutFailure(call: DispatchedCall): CallFailure {

@@ -23,7 +23,7 @@ import {
 } from '../protocol/index.js';
 import type { McpHttpDoor } from '../mcp/http-door.js';
 import { admitRequest } from './admission.js';
-import { toDispatchedCall, type CallDispatcher, type DispatchedCall } from './dispatcher.js';
+import { slowReaderFailure, toDispatchedCall, type CallDispatcher, type DispatchedCall } from './dispatcher.js';
 
 const ROUTES = 'POST /call, POST /methods, GET /health, GET /status, POST /shutdown and /mcp (MCP)';
 const PATHS = ['/health', '/status', '/call', '/methods', '/shutdown'];
@@ -103,8 +103,8 @@ async function answer(context: HttpApiContext, request: HttpRequest): Promise<Ht
   const route = `${request.method} ${path}`;
   if (route === 'GET /health') return jsonResponse(200, health(context));
   if (route === 'GET /status') return jsonResponse(200, await status(context));
-  if (route === 'POST /call') return call(context, request, headers['content-type'], 'call');
-  if (route === 'POST /methods') return call(context, request, headers['content-type'], 'list');
+  if (route === 'POST /call') return call(context, request, headers, 'call');
+  if (route === 'POST /methods') return call(context, request, headers, 'list');
   if (path === '/mcp' && context.mcp) return mcp(context.mcp, context.port(), request, headers, context.maxBodyBytes);
   if (route === 'POST /shutdown') {
     // Stop only once the answer is out: the caller gets it as soon as this promise settles.
@@ -143,13 +143,13 @@ async function mcp(door: McpHttpDoor, port: number, request: HttpRequest, header
 }
 
 /** `POST /call` and `POST /methods`: validate, dispatch, answer with the result or the error. */
-async function call(context: HttpApiContext, request: HttpRequest, contentType: string | undefined, kind: 'call' | 'list'): Promise<HttpResponse> {
+async function call(context: HttpApiContext, request: HttpRequest, headers: Record<string, string | undefined>, kind: 'call' | 'list'): Promise<HttpResponse> {
   const id = randomUUID();
-  const body = await jsonBody(request.body, contentType, context.maxBodyBytes);
+  const body = await jsonBody(request.body, headers['content-type'], context.maxBodyBytes);
   if (!body.ok) return errorResponse(id, body.error, body.status);
   const parsed = kind === 'call' ? parse(CallRequest, body.value) : parse(MethodsRequest, body.value);
   if (!parsed.ok) return errorResponse(id, errorShape('BAD_REQUEST', `Bad ${kind === 'call' ? 'call' : 'request'}: ${parsed.problem}.`));
-  if (kind === 'call' && acceptsNdjson(request.headers)) return streamedCall(context, toDispatchedCall(parsed.value, id), request.signal);
+  if (kind === 'call' && acceptsNdjson(headers.accept)) return streamedCall(context, toDispatchedCall(parsed.value, id), request.signal);
   try {
     const result = await context.dispatcher.dispatch(toDispatchedCall(parsed.value, id), request.signal);
     return jsonResponse(200, { v: PROTOCOL_VERSION, id, result });
@@ -160,8 +160,7 @@ async function call(context: HttpApiContext, request: HttpRequest, contentType: 
 }
 
 /** `Accept: application/x-ndjson` asks for the call's progress as it comes, one JSON object a line. */
-function acceptsNdjson(headers: HttpRequest['headers']): boolean {
-  const accept = lowerCaseNames(headers ?? {}).accept ?? '';
+function acceptsNdjson(accept = ''): boolean {
   return accept.split(',').some((type) => type.split(';')[0]!.trim().toLowerCase() === 'application/x-ndjson');
 }
 
@@ -191,8 +190,7 @@ function streamedCall(context: HttpApiContext, call: DispatchedCall, signal: Abo
   };
   const onProgress = (progress: unknown) => {
     if ((output.desiredSize ?? 0) < 0) {
-      return cancel.abort(CallFailure.of('CANCELLED', 'The caller did not read the progress of its call fast enough: more than ' +
-        `${MAX_PENDING_PROGRESS_BYTES} bytes were waiting for it. Read progress as it comes, or send less of it.`));
+      return cancel.abort(slowReaderFailure());
     }
     line({ v: PROTOCOL_VERSION, id: call.id, progress });
   };
