@@ -63,3 +63,6 @@ export interface BridgeEventNames {
 export function bridgeEventNames(channel: string): BridgeEventNames {
   return { toPage: `any:${channel}:to-page`, toContent: `any:${channel}:to-content`, ack: `any:${channel}:ack` };
 }
+
+/** The most tabs a browser reports (ExtensionTabs); past this, the rest are left out of routing. */
+export const MAX_REPORTED_TABS = 5_000;

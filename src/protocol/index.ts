@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './messages.js';
 export * from './serve-lines.js';
 export * from './batching.js';
+export * from './tab-matching.js';

@@ -11,7 +11,7 @@
  * The receiving side of every boundary validates with these schemas; nothing is trusted.
  */
 import * as v from 'valibot';
-import { PROTOCOL_VERSION } from './constants.js';
+import { MAX_REPORTED_TABS, PROTOCOL_VERSION } from './constants.js';
 import { ErrorPayload } from './errors.js';
 
 export * from './constants.js';
@@ -41,6 +41,15 @@ export const MethodName = v.pipe(
 /** A method's single argument: a plain JSON object (never an array or null). */
 export const Params = v.custom<Record<string, unknown>>(isPlainObject, 'params must be a JSON object, such as {} or {"prompt": "hi"}');
 
+/**
+ * A connected browser's name, as `any status` shows it: `chrome`, `chromium-2`, `work`. Callers
+ * name one to route a call there (`browser` over HTTP, `--browser` on the CLI).
+ */
+export const BrowserName = v.pipe(
+  v.string('browser must be a string: the name of a connected browser, as `npx any status` lists them'),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'browser must be a name such as "chrome" or "work": letters, digits, ".", "_" and "-", at most 63 characters, starting with a letter or digit'),
+);
+
 export const Timeout = v.pipe(
   v.number('timeout must be a number of milliseconds'),
   v.integer('timeout must be a whole number of milliseconds'),
@@ -56,6 +65,8 @@ export const CallRequest = v.strictObject({
   method: MethodName,
   params: v.optional(Params),
   timeout: v.optional(Timeout),
+  /** The browser to run in; absent: the one holding a tab for the page, else the default (README). */
+  browser: v.optional(BrowserName),
 });
 export type CallRequest = v.InferOutput<typeof CallRequest>;
 
@@ -63,6 +74,7 @@ export type CallRequest = v.InferOutput<typeof CallRequest>;
 export const MethodsRequest = v.strictObject({
   page: PageUrl,
   timeout: v.optional(Timeout),
+  browser: v.optional(BrowserName),
   /**
    * false: list the methods of a tab that is already open for the page, and none (an empty list)
    * when there is no such tab, instead of opening one. For callers that watch a page's methods
@@ -90,11 +102,28 @@ export const CallResponse = v.union([
 ]);
 export type CallResponse = v.InferOutput<typeof CallResponse>;
 
+/** A managed browser is one `any launch` started; an everyday one is the user's own, with the extension loaded. */
+export const BrowserKind = v.picklist(['managed', 'everyday']);
+export type BrowserKind = v.InferOutput<typeof BrowserKind>;
+
+/** A connected browser, as `GET /health` lists it. */
 export const BrowserInfo = v.object({
+  name: v.string(),
+  kind: BrowserKind,
+  /** "Chrome", "Chromium", "Edge", "Brave", … and its version ("142.0.7444.59"). */
+  brand: v.string(),
+  version: v.string(),
+  /** Stays the same for the browser's profile (everyday) or launch (managed), across worker restarts. */
+  installId: v.string(),
+  /** Fresh per service-worker life. */
   workerId: v.string(),
   extensionVersion: v.string(),
   userAgent: v.string(),
   connectedAt: v.string(),
+  /** The http(s) tabs it has open. */
+  openTabs: v.number(),
+  /** Calls the server has handed to it that have not ended. */
+  callsInFlight: v.number(),
 });
 export type BrowserInfo = v.InferOutput<typeof BrowserInfo>;
 
@@ -128,6 +157,10 @@ export const ServerCallState = v.object({
   /** Absent for a listing of the page's methods. */
   method: v.optional(v.string()),
   phase: v.picklist(['waiting-for-browser', 'in-browser']),
+  /** The browser it runs in or waits for; absent while it waits for any browser at all. */
+  browser: v.optional(v.string()),
+  /** Why it went there: the caller named it, it holds a tab for the page, or it is the default. */
+  route: v.picklist(['named', 'open-tab', 'default']),
   elapsedMs: v.number(),
 });
 export type ServerCallState = v.InferOutput<typeof ServerCallState>;
@@ -139,7 +172,6 @@ export const Status = v.object({
   browsers: v.array(v.object({
     ...BrowserInfo.entries,
     /** Absent when the browser did not answer in time. */
-    callsInFlight: v.optional(v.number()),
     calls: v.optional(v.array(BrowserCallState)),
     tabs: v.optional(v.array(v.object({ tabId: v.number(), url: v.string(), callsInFlight: v.number() }))),
   })),
@@ -187,7 +219,8 @@ const ServerCall = v.strictObject({
 /** The caller gave up (timeout, cancel): stop working on call `id`. Its `result` is still sent. */
 const ServerCancel = v.strictObject({ v: Version, type: v.literal('cancel'), id: Id, reason: v.picklist(['TIMEOUT', 'CANCELLED']) });
 const ServerPong = v.strictObject({ v: Version, type: v.literal('pong'), id: Id });
-const ServerWelcome = v.strictObject({ v: Version, type: v.literal('welcome'), id: Id, serverVersion: v.string() });
+/** Answers a hello with the name the browser goes by on this server (an everyday browser keeps it for next time). */
+const ServerWelcome = v.strictObject({ v: Version, type: v.literal('welcome'), id: Id, serverVersion: v.string(), name: v.optional(BrowserName) });
 /** Asks what the extension is doing (for `any status`); answered by one `state`. */
 const ServerInspect = v.strictObject({ v: Version, type: v.literal('inspect'), id: Id });
 
@@ -199,15 +232,27 @@ export type ServerList = v.InferOutput<typeof ServerList>;
 export type ServerToExtension = v.InferOutput<typeof ServerToExtension>;
 export type ServerCall = v.InferOutput<typeof ServerCall>;
 
-/** First message on every connection; `workerId` is fresh per service-worker life. */
+const ShortText = v.pipe(v.string(), v.maxLength(256));
+/**
+ * First message on every connection; `workerId` is fresh per service-worker life, `installId`
+ * stays the same for the browser's profile (or managed launch), so its name survives restarts.
+ * The fields after `userAgent` are optional so that an extension built before them still connects.
+ */
 const ExtensionHello = v.strictObject({
   v: Version,
   type: v.literal('hello'),
   id: Id,
   workerId: Id,
-  extensionVersion: v.string(),
-  userAgent: v.string(),
+  extensionVersion: ShortText,
+  userAgent: v.pipe(v.string(), v.maxLength(1024)),
+  installId: v.optional(Id),
+  /** The name it asks for: `any launch --name`, or the one this server or an earlier one gave it. */
+  name: v.optional(BrowserName),
+  kind: v.optional(BrowserKind),
+  brand: v.optional(ShortText),
+  browserVersion: v.optional(ShortText),
 });
+export type ExtensionHello = v.InferOutput<typeof ExtensionHello>;
 /** Keep-alive: a message every 20 s keeps an MV3 service worker from being stopped. */
 const ExtensionPing = v.strictObject({ v: Version, type: v.literal('ping'), id: Id });
 /** Answers a `call` or `list`: exactly one of `result` and `error` (checked below). */
@@ -215,6 +260,16 @@ const ExtensionResult = v.strictObject({ v: Version, type: v.literal('result'), 
 /** A progress value of call `id`, in the order the page sent it; the call's `result` comes last. */
 const ExtensionProgress = v.strictObject({ v: Version, type: v.literal('progress'), id: Id, progress: v.unknown() });
 export type ExtensionProgress = v.InferOutput<typeof ExtensionProgress>;
+
+/** A tab the browser has open, as it reports them: `openedFor` is the page the worker opened it for (it may have redirected). */
+export const ReportedTab = v.strictObject({ tabId: v.number(), url: v.pipe(v.string(), v.maxLength(8192)), openedFor: v.optional(v.pipe(v.string(), v.maxLength(8192))) });
+export type ReportedTab = v.InferOutput<typeof ReportedTab>;
+/**
+ * Every http(s) tab the browser has open, sent after each hello and whenever they change: the
+ * server routes a call to the browser that already holds a tab for its page.
+ */
+const ExtensionTabs = v.strictObject({ v: Version, type: v.literal('tabs'), id: Id, tabs: v.pipe(v.array(ReportedTab), v.maxLength(MAX_REPORTED_TABS)) });
+export type ExtensionTabs = v.InferOutput<typeof ExtensionTabs>;
 
 export const TabState = v.strictObject({ tabId: v.number(), url: v.string(), callsInFlight: v.number() });
 export type TabState = v.InferOutput<typeof TabState>;
@@ -231,7 +286,7 @@ export type ExtensionState = v.InferOutput<typeof ExtensionState>;
 
 // A variant, not a union: the `type` picks the one schema to check (results are the hot path).
 export const ExtensionToServer = v.pipe(
-  v.variant('type', [ExtensionHello, ExtensionPing, ExtensionState, ExtensionResult, ExtensionProgress]),
+  v.variant('type', [ExtensionHello, ExtensionPing, ExtensionState, ExtensionTabs, ExtensionResult, ExtensionProgress]),
   v.check((message) => message.type !== 'result' || exactlyOne(message, 'result', 'error'), 'a result carries exactly one of "result" and "error"'),
 );
 export type ExtensionToServer = v.InferOutput<typeof ExtensionToServer>;

@@ -16,7 +16,6 @@ import {
   parseFrame,
   PROTOCOL_VERSION,
   textLength,
-  type BrowserInfo,
   type ExtensionState,
   type ServerToExtension,
 } from '../protocol/index.js';
@@ -97,16 +96,10 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
     if (message.type === 'hello') {
       if (link) return;
       clearTimeout(helloTimer);
-      const info: BrowserInfo = {
-        workerId: message.workerId,
-        extensionVersion: message.extensionVersion,
-        userAgent: message.userAgent,
-        connectedAt: new Date().toISOString(),
-      };
-      link = { info, send, inspect };
-      reply({ v: PROTOCOL_VERSION, type: 'welcome', id: message.id, serverVersion: context.serverVersion });
-      dispatcher.attach(link);
-      log(`browser connected (extension ${info.extensionVersion}, worker ${info.workerId})`);
+      link = { hello: message, connectedAt: new Date().toISOString(), send, inspect };
+      const name = dispatcher.attach(link);
+      reply({ v: PROTOCOL_VERSION, type: 'welcome', id: message.id, serverVersion: context.serverVersion, name });
+      log(`browser "${name}" connected (${message.kind ?? 'everyday'}, extension ${message.extensionVersion}, worker ${message.workerId})`);
     } else if (message.type === 'ping') {
       reply({ v: PROTOCOL_VERSION, type: 'pong', id: message.id });
     } else if (message.type === 'state') {
@@ -115,6 +108,8 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
       // Nothing before the hello: no call can be this socket's yet.
     } else if (message.type === 'progress') {
       dispatcher.receiveProgress(link, message);
+    } else if (message.type === 'tabs') {
+      dispatcher.receiveTabs(link, message);
     } else {
       dispatcher.receive(link, message);
     }
@@ -125,7 +120,7 @@ export function acceptBrowserSocket(socket: WebSocket, context: BrowserSocketCon
     for (const answer of inspections.values()) answer(undefined);
     if (!link) return;
     dispatcher.detach(link);
-    log(`browser disconnected (worker ${link.info.workerId})`);
+    log(`browser disconnected (worker ${link.hello.workerId})`);
   });
   socket.on('error', (error) => log(`browser socket error: ${error.message}`));
 }

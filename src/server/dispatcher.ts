@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import {
   CallFailure,
   DEFAULT_CALL_TIMEOUT_MS,
-  HOW_TO_CONNECT_A_BROWSER,
   MAX_PENDING_PROGRESS_BYTES,
   PROTOCOL_VERSION,
   type BrowserInfo,
@@ -18,27 +17,23 @@ import {
   type ExtensionProgress,
   type ExtensionResult,
   type ExtensionState,
+  type ExtensionTabs,
   type MethodsRequest,
   type ServerCall,
   type ServerCallState,
   type ServerList,
   type ServerToExtension,
 } from '../protocol/index.js';
+import { Browsers, type BrowserLink, type KnownBrowser, type Route } from './browsers.js';
 
-/** One connected browser (its extension's WebSocket), as the dispatcher sees it. */
-export interface BrowserLink {
-  readonly info: BrowserInfo;
-  /** Throws if the link can no longer send. */
-  send(message: ServerToExtension): void;
-  /** What the extension reports it is doing; undefined if it does not answer within `timeoutMs`. */
-  inspect(timeoutMs: number): Promise<ExtensionState | undefined>;
-}
+export type { BrowserLink } from './browsers.js';
 
 /**
  * A method call or a listing of the page's methods, as the server sends it to the browser
- * (less `v`; `timeout` is the whole call's, the browser gets what is left of it).
+ * (less `v`; `timeout` is the whole call's, the browser gets what is left of it), and the
+ * browser the caller named, if any.
  */
-export type DispatchedCall = Omit<ServerCall, 'v'> | Omit<ServerList, 'v'>;
+export type DispatchedCall = (Omit<ServerCall, 'v'> | Omit<ServerList, 'v'>) & { browser?: string };
 
 /**
  * A validated request — `POST /call` or `/methods`, a `/client` message, `server.call()` —
@@ -51,9 +46,10 @@ export function toDispatchedCall(
   id: string = randomUUID(),
 ): DispatchedCall {
   const { page, timeout = DEFAULT_CALL_TIMEOUT_MS } = request;
+  const browser = request.browser === undefined ? {} : { browser: request.browser };
   return request.method === undefined
-    ? { type: 'list', id, page, timeout, ...(request.openTab === false ? { openTab: false } : {}) }
-    : { type: 'call', id, page, method: request.method, params: request.params ?? {}, timeout };
+    ? { type: 'list', id, page, timeout, ...(request.openTab === false ? { openTab: false } : {}), ...browser }
+    : { type: 'call', id, page, method: request.method, params: request.params ?? {}, timeout, ...browser };
 }
 
 /** A call in flight, as `GET /status` shows it: waiting for a browser to connect, or handed to one. */
@@ -75,6 +71,9 @@ export interface DispatcherOptions {
 interface PendingCall {
   call: DispatchedCall;
   startedAt: number;
+  /** The browser running it, and why it went there. */
+  browser: KnownBrowser;
+  route: Route;
   /** The service worker running the call; only it may answer, even over a new socket. */
   workerId: string;
   /** Its current socket; undefined while the worker is reconnecting. */
@@ -88,23 +87,30 @@ interface PendingCall {
   stopListening: () => void;
 }
 
+/** A call waiting for a browser to connect: the one it names, or any. */
+interface BrowserWaiter {
+  name: string | undefined;
+  wake(browser: KnownBrowser | undefined): void;
+}
+
 export class CallDispatcher {
   readonly #options: DispatcherOptions;
-  /** Connected browsers, oldest first; calls go to the newest. */
-  readonly #links: BrowserLink[] = [];
+  readonly #browsers: Browsers;
   readonly #pendingCalls = new Map<string, PendingCall>();
-  readonly #browserWaiters = new Set<(link: BrowserLink | undefined) => void>();
-  /** Calls waiting for a browser, with when they arrived. */
-  readonly #waitingCalls = new Map<string, { call: DispatchedCall; startedAt: number }>();
+  readonly #browserWaiters = new Set<BrowserWaiter>();
+  /** Calls waiting for a browser, with when they arrived and the browser they wait for. */
+  readonly #waitingCalls = new Map<string, { call: DispatchedCall; startedAt: number; route: Route }>();
   #closed = false;
   #lastActivityAt = Date.now();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
+    this.#browsers = new Browsers(options);
   }
 
+  /** The connected browsers, the default first. */
   get browsers(): BrowserInfo[] {
-    return this.#links.map((link) => link.info);
+    return this.#browsers.connected.flatMap((browser) => this.#browsers.info(browser) ?? []);
   }
 
   get callsInFlight(): number {
@@ -113,64 +119,78 @@ export class CallDispatcher {
 
   get calls(): CallState[] {
     const now = Date.now();
-    const state = (call: DispatchedCall, startedAt: number, phase: CallState['phase']): CallState =>
-      ({ id: call.id, page: call.page, ...(call.type === 'call' ? { method: call.method } : {}), phase, elapsedMs: now - startedAt });
+    const state = (call: DispatchedCall, startedAt: number, phase: CallState['phase'], route: Route, browser: string | undefined): CallState => ({
+      id: call.id, page: call.page, ...(call.type === 'call' ? { method: call.method } : {}), phase,
+      ...(browser === undefined ? {} : { browser }), route, elapsedMs: now - startedAt,
+    });
     return [
-      ...[...this.#waitingCalls.values()].map(({ call, startedAt }) => state(call, startedAt, 'waiting-for-browser')),
-      ...[...this.#pendingCalls.values()].map(({ call, startedAt }) => state(call, startedAt, 'in-browser')),
+      ...[...this.#waitingCalls.values()].map(({ call, startedAt, route }) => state(call, startedAt, 'waiting-for-browser', route, call.browser)),
+      ...[...this.#pendingCalls.values()].map(({ call, startedAt, route, browser }) => state(call, startedAt, 'in-browser', route, browser.name)),
     ];
   }
 
   /** No browser, no call, nothing waiting — since `idleSince` (ms since the epoch). */
   get idleSince(): number | undefined {
-    const idle = !this.#links.length && !this.#pendingCalls.size && !this.#browserWaiters.size;
+    const idle = !this.#browsers.connected.length && !this.#pendingCalls.size && !this.#browserWaiters.size;
     return idle ? this.#lastActivityAt : undefined;
   }
 
   /** Each connected browser with what it reports it is doing (for `any status`). */
   inspectBrowsers(timeoutMs: number): Promise<{ info: BrowserInfo; state: ExtensionState | undefined }[]> {
-    return Promise.all(this.#links.map(async (link) => ({ info: link.info, state: await link.inspect(timeoutMs) })));
+    return Promise.all(this.#browsers.connected.flatMap((browser) => {
+      const info = this.#browsers.info(browser);
+      return info && browser.link ? [browser.link.inspect(timeoutMs).then((state) => ({ info, state }))] : [];
+    }));
   }
 
-  /** A browser said hello. Calls orphaned by the same worker's previous socket are re-adopted. */
-  attach(link: BrowserLink): void {
+  /**
+   * A browser said hello; the name it goes by here is returned. Calls orphaned by the same
+   * worker's previous socket are re-adopted, and calls waiting for it (or for any browser) go on.
+   */
+  attach(link: BrowserLink): string {
     this.#lastActivityAt = Date.now();
-    this.#links.push(link);
+    const browser = this.#browsers.attach(link);
     for (const pending of this.#pendingCalls.values()) {
-      if (!pending.link && pending.workerId === link.info.workerId) {
+      if (!pending.link && pending.workerId === link.hello.workerId) {
         clearTimeout(pending.grace);
         pending.grace = undefined;
         pending.link = link;
       }
     }
-    for (const wake of this.#browserWaiters) wake(link);
-    this.#browserWaiters.clear();
+    for (const waiter of this.#browserWaiters) {
+      if (waiter.name === undefined || waiter.name === browser.name) waiter.wake(browser);
+    }
+    return browser.name;
   }
 
   /** A browser's socket closed: its calls wait `reconnectGraceMs` for the same worker to return. */
   detach(link: BrowserLink): void {
     this.#lastActivityAt = Date.now();
-    const index = this.#links.indexOf(link);
-    if (index >= 0) this.#links.splice(index, 1);
+    this.#browsers.detach(link);
     // The worker may have reconnected before its old socket's close was seen: its calls live on there.
-    const successor = this.#links.find((other) => other.info.workerId === link.info.workerId);
+    const successor = this.#browsers.connected.find((other) => other.link!.hello.workerId === link.hello.workerId)?.link;
     for (const pending of this.#pendingCalls.values()) {
       if (pending.link !== link) continue;
       pending.link = successor;
       if (successor) continue;
       pending.grace = setTimeout(() => {
         this.#fail(pending.call.id, CallFailure.of('DISCONNECTED',
-          `The browser disconnected while ${describe(pending.call)} was running, and did not come back ` +
+          `The browser "${pending.browser.name}" disconnected while ${describe(pending.call)} was running, and did not come back ` +
           `within ${this.#options.reconnectGraceMs} ms, so its result is lost. ` +
           'Calls work again once a browser connects (the extension retries every second).'));
       }, this.#options.reconnectGraceMs);
     }
   }
 
+  /** `link`'s browser reported the tabs it has open: calls for their pages are routed there. */
+  receiveTabs(link: BrowserLink, message: ExtensionTabs): void {
+    this.#browsers.reportTabs(link, message.tabs);
+  }
+
   /** A `result` message arrived from `link`; only the browser that holds the call may answer it. */
   receive(link: BrowserLink, message: ExtensionResult): void {
     const pending = this.#pendingCalls.get(message.id);
-    if (!pending || pending.workerId !== link.info.workerId) return;
+    if (!pending || pending.workerId !== link.hello.workerId) return;
     if (message.error) this.#fail(message.id, new CallFailure(message.error));
     else this.#settle(message.id)?.resolve(message.result);
   }
@@ -178,38 +198,43 @@ export class CallDispatcher {
   /** A `progress` message arrived from `link`: told to the caller, if the call still runs there. */
   receiveProgress(link: BrowserLink, message: ExtensionProgress): void {
     const pending = this.#pendingCalls.get(message.id);
-    if (!pending || pending.workerId !== link.info.workerId) return;
+    if (!pending || pending.workerId !== link.hello.workerId) return;
     pending.onProgress?.(message.progress);
   }
 
   /** `link` sent a result for call `id` that broke the protocol: fail that call rather than let it hang. */
   receiveInvalid(link: BrowserLink, id: string, problem: string): void {
     const pending = this.#pendingCalls.get(id);
-    if (!pending || pending.workerId !== link.info.workerId) return;
+    if (!pending || pending.workerId !== link.hello.workerId) return;
     this.#fail(id, CallFailure.of('INTERNAL',
       `The extension answered ${describe(pending.call)} with a malformed message (${problem}). ` +
-      `Reload the extension from the folder printed by \`npx any extension\` so that it matches this server (${link.info.extensionVersion} connected).`));
+      `Reload the extension from the folder printed by \`npx any extension\` so that it matches this server (${link.hello.extensionVersion} connected).`));
   }
 
-  /** Runs `call` in the newest connected browser, waiting for one if none is connected yet. */
   /**
-   * `signal` cancels the call (its reason, when a CallFailure, is the error the caller gets);
-   * `onProgress` hears the method's progress values.
+   * Runs `call` in the browser its routing picks (browsers.ts), waiting for it when it is not
+   * connected yet. `signal` cancels the call (its reason, when a CallFailure, is the error the
+   * caller gets); `onProgress` hears the method's progress values.
    */
   async dispatch(call: DispatchedCall, signal?: AbortSignal, onProgress?: (value: unknown) => void): Promise<unknown> {
     if (this.#closed) throw CallFailure.of('DISCONNECTED', 'The any server is shutting down; call again to start a new one.');
     const startedAt = Date.now();
     this.#lastActivityAt = startedAt;
-    let link = this.#links.at(-1);
-    if (!link) {
-      this.#waitingCalls.set(call.id, { call, startedAt });
+    const routing = this.#browsers.route(call.page, call.browser);
+    if ('failure' in routing) throw routing.failure;
+    let browser: KnownBrowser;
+    let { route } = routing;
+    if ('to' in routing) {
+      browser = routing.to;
+    } else {
+      this.#waitingCalls.set(call.id, { call, startedAt, route });
       try {
-        link = await this.#waitForBrowser(Math.min(this.#options.browserWaitMs, call.timeout), signal);
+        browser = await this.#waitForBrowser(call.browser, Math.min(routing.waitMs, call.timeout), signal);
       } finally {
         this.#waitingCalls.delete(call.id);
       }
     }
-    const browser = link;
+    const link = browser.link!;
     const timeout = call.timeout - (Date.now() - startedAt);
     if (timeout <= 0) throw timeoutFailure(call);
 
@@ -221,8 +246,10 @@ export class CallDispatcher {
       const pending: PendingCall = {
         call,
         startedAt,
-        workerId: browser.info.workerId,
-        link: browser,
+        browser,
+        route,
+        workerId: link.hello.workerId,
+        link,
         resolve,
         reject,
         onProgress,
@@ -230,9 +257,10 @@ export class CallDispatcher {
         stopListening: () => signal?.removeEventListener('abort', onAbort),
       };
       this.#pendingCalls.set(call.id, pending);
+      browser.callsInFlight++;
       if (signal?.aborted) return onAbort();
       try {
-        browser.send(call.type === 'list'
+        link.send(call.type === 'list'
           ? { v: PROTOCOL_VERSION, type: 'list', id: call.id, page: call.page, timeout, ...(call.openTab === false ? { openTab: false } : {}) }
           : { v: PROTOCOL_VERSION, type: 'call', id: call.id, page: call.page, method: call.method, params: call.params, timeout });
       } catch (error) {
@@ -249,26 +277,26 @@ export class CallDispatcher {
     for (const id of [...this.#pendingCalls.keys()]) {
       this.#fail(id, CallFailure.of('DISCONNECTED', 'The any server shut down while the call was running; call again to start a new one.'));
     }
-    for (const wake of this.#browserWaiters) wake(undefined);
-    this.#browserWaiters.clear();
+    for (const waiter of [...this.#browserWaiters]) waiter.wake(undefined);
   }
 
-  #waitForBrowser(waitMs: number, signal?: AbortSignal): Promise<BrowserLink> {
+  /** Waits up to `waitMs` for the browser named `name` (any browser, when undefined) to connect. */
+  #waitForBrowser(name: string | undefined, waitMs: number, signal?: AbortSignal): Promise<KnownBrowser> {
     return new Promise((resolve, reject) => {
-      const done = (link: BrowserLink | undefined, failure?: CallFailure) => {
+      const done = (browser: KnownBrowser | undefined, failure?: CallFailure) => {
         clearTimeout(timer);
         this.#lastActivityAt = Date.now();
-        this.#browserWaiters.delete(done);
+        this.#browserWaiters.delete(waiter);
         signal?.removeEventListener('abort', onAbort);
-        if (link) resolve(link);
+        if (browser?.link) resolve(browser);
         else reject(failure ?? CallFailure.of('DISCONNECTED', 'The any server shut down before a browser connected.'));
       };
+      const waiter: BrowserWaiter = { name, wake: (browser) => done(browser) };
       const onAbort = () => done(undefined, CallFailure.of('CANCELLED', 'The caller cancelled the call while it waited for a browser.'));
-      const timer = setTimeout(() => done(undefined, CallFailure.of('NO_BROWSER',
-        `No browser is connected to the any server on port ${this.#options.port} (waited ${waitMs} ms). ${HOW_TO_CONNECT_A_BROWSER}`)), waitMs);
+      const timer = setTimeout(() => done(undefined, this.#browsers.waitFailure(name, waitMs)), waitMs);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#browserWaiters.add(done);
+      this.#browserWaiters.add(waiter);
     });
   }
 
@@ -291,6 +319,7 @@ export class CallDispatcher {
     const pending = this.#pendingCalls.get(id);
     if (!pending) return undefined;
     this.#pendingCalls.delete(id);
+    pending.browser.callsInFlight--;
     this.#lastActivityAt = Date.now();
     clearTimeout(pending.deadline);
     clearTimeout(pending.grace);

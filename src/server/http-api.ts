@@ -226,7 +226,7 @@ async function status(context: HttpApiContext): Promise<Status> {
   const browsers = await context.dispatcher.inspectBrowsers(INSPECT_TIMEOUT_MS);
   return {
     ...health(context),
-    browsers: browsers.map(({ info, state }) => (state ? { ...info, callsInFlight: state.callsInFlight, calls: state.calls, tabs: state.tabs } : info)),
+    browsers: browsers.map(({ info, state }) => (state ? { ...info, calls: state.calls, tabs: state.tabs } : info)),
     calls: context.dispatcher.calls,
   };
 }

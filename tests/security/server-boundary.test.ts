@@ -54,7 +54,8 @@ function inProcessDoor(): Door & { api: HttpApi } {
   const sent: ServerToExtension[] = [];
   const dispatcher = new CallDispatcher({ browserWaitMs: 100, reconnectGraceMs: 100, port });
   dispatcher.attach({
-    info: { workerId: 'recording', extensionVersion: '0.0.0', userAgent: 'none', connectedAt: new Date(0).toISOString() },
+    hello: { v: 1, type: 'hello', id: 'hello', workerId: 'recording', extensionVersion: '0.0.0', userAgent: 'none' },
+    connectedAt: new Date(0).toISOString(),
     send: (message) => sent.push(message),
     inspect: async () => undefined,
   });

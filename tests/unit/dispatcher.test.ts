@@ -11,11 +11,12 @@ import type { ServerToExtension } from '../../src/protocol/index.js';
 import { CallFailure, DEFAULT_CALL_TIMEOUT_MS } from '../../src/protocol/index.js';
 import { CallDispatcher, toDispatchedCall, type BrowserLink, type DispatchedCall } from '../../src/server/dispatcher.js';
 
-function fakeBrowser(workerId = 'worker-1') {
+function fakeBrowser(workerId = 'worker-1', hello: Partial<BrowserLink['hello']> = {}) {
   const sent: ServerToExtension[] = [];
   let open = true;
   const link: BrowserLink & { sent: ServerToExtension[]; close(): void } = {
-    info: { workerId, extensionVersion: '0.1.0', userAgent: 'test', connectedAt: new Date().toISOString() },
+    hello: { v: 1, type: 'hello', id: `hello-${workerId}`, workerId, extensionVersion: '0.1.0', userAgent: 'test', installId: `install-${workerId}`, ...hello },
+    connectedAt: new Date().toISOString(),
     sent,
     send(message) {
       if (!open) throw new Error('closed');
@@ -144,12 +145,12 @@ describe('CallDispatcher', () => {
 
   test('ignores results for unknown calls and from another browser', async () => {
     const calls = dispatcher();
-    const browser = fakeBrowser('worker-1');
     const stranger = fakeBrowser('worker-2');
-    calls.attach(browser);
+    const browser = fakeBrowser('worker-1');
     calls.attach(stranger);
+    calls.attach(browser);
     const call = aCall(300);
-    const pending = calls.dispatch(call); // goes to the newest browser: worker-2
+    const pending = calls.dispatch(call); // goes to the default, the first connected: worker-2
     assert.equal(stranger.sent[0]?.id, call.id);
     assert.equal(browser.sent.length, 0);
     calls.receive(browser, { v: 1, type: 'result', id: call.id, result: 'forged' });
@@ -179,12 +180,12 @@ describe('CallDispatcher', () => {
     const call = aCall(5_000);
     const pending = calls.dispatch(call);
     mock.timers.tick(300);
-    assert.deepEqual(calls.calls, [{ id: call.id, page: call.page, method: 'echo', phase: 'waiting-for-browser', elapsedMs: 300 }]);
+    assert.deepEqual(calls.calls, [{ id: call.id, page: call.page, method: 'echo', phase: 'waiting-for-browser', route: 'default', elapsedMs: 300 }]);
     const browser = fakeBrowser();
     calls.attach(browser);
     await flush();
     mock.timers.tick(200);
-    assert.deepEqual(calls.calls, [{ id: call.id, page: call.page, method: 'echo', phase: 'in-browser', elapsedMs: 500 }]);
+    assert.deepEqual(calls.calls, [{ id: call.id, page: call.page, method: 'echo', phase: 'in-browser', browser: 'browser', route: 'default', elapsedMs: 500 }]);
     calls.receive(browser, { v: 1, type: 'result', id: call.id, result: null });
     await pending;
     assert.deepEqual(calls.calls, []);

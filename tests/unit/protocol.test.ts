@@ -138,10 +138,14 @@ describe('the error shape and the error classes', () => {
   test('GET /status\'s calls are validated as the server builds them', () => {
     const status = {
       ok: true, v: 1, service: 'any', version: '0.1.0', pid: 1, port: 8765, extension: false, browsers: [], callsInFlight: 0,
-      calls: [{ id: 'a', page: 'https://a.b/', phase: 'waiting-for-browser', elapsedMs: 3 }, { id: 'b', page: 'https://a.b/', method: 'm', phase: 'in-browser', elapsedMs: 0 }],
+      calls: [
+        { id: 'a', page: 'https://a.b/', phase: 'waiting-for-browser', route: 'default', elapsedMs: 3 },
+        { id: 'b', page: 'https://a.b/', method: 'm', phase: 'in-browser', browser: 'work', route: 'named', elapsedMs: 0 },
+      ],
     };
     assert.ok(parse(Status, status).ok);
     assert.equal(parse(Status, { ...status, calls: [{ ...status.calls[0], phase: 'running' }] }).ok, false);
+    assert.equal(parse(Status, { ...status, calls: [{ ...status.calls[0], route: 'newest' }] }).ok, false);
   });
 });
 

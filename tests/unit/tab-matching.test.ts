@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EXACT_MATCH, matchPage, NO_MATCH, pageKey, PREFIX_MATCH, queryPatternFor } from '../../src/extension/background/tab-matching.js';
+import { EXACT_MATCH, matchPage, NO_MATCH, pageKey, PREFIX_MATCH, queryPatternFor } from '../../src/protocol/tab-matching.js';
 
 describe('which open tab a page runs in', () => {
   const table: [string, string, number][] = [

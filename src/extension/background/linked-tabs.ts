@@ -13,7 +13,7 @@ import {
   type TabState,
 } from '../../protocol/index.js';
 import type { BrowserTabs, ContentPort, ContentPortHandlers, PortSender, TabChange } from './outside-world.js';
-import { EXACT_MATCH, matchPage, NO_MATCH, pageKey } from './tab-matching.js';
+import { EXACT_MATCH, matchPage, NO_MATCH, pageKey } from '../../protocol/tab-matching.js';
 
 export interface LinkedTab {
   readonly tabId: number;

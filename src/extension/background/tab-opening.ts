@@ -7,7 +7,7 @@
 import { CallFailure } from '../../protocol/index.js';
 import type { LinkedTab, LinkedTabs } from './linked-tabs.js';
 import type { BrowserTabs, Clock, TabChange } from './outside-world.js';
-import { matchPage, NO_MATCH, pageKey, queryPatternFor } from './tab-matching.js';
+import { matchPage, NO_MATCH, pageKey, queryPatternFor } from '../../protocol/tab-matching.js';
 
 /** How long a loaded tab may stay without a ready content script before the call fails. */
 export const READY_AFTER_LOAD_MS = 1_000;

@@ -8,7 +8,8 @@
  *     and `https://x.com/a` matches `/a/b` and `/a?q=1` but not `/ab`;
  *   - otherwise no match, and a new tab is opened at `page`.
  *
- * Pure functions, so that the rule is unit-tested without a browser.
+ * Pure functions, shared by the extension (which tab of a browser) and the server (which browser
+ * already holds a tab for the page), and unit-tested without a browser.
  */
 
 export const NO_MATCH = 0;
