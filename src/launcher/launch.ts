@@ -2,6 +2,7 @@
  * The managed browser: Chromium with a fresh temporary profile, the any extension (pointed at
  * the server's port) and the user's userscripts. Closing it removes every file it made.
  */
+import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +24,25 @@ export interface LaunchOptions {
   browserArgs?: string[];
   /** More unpacked extensions to load (folders with a manifest.json). */
   extensions?: string[];
+  /**
+   * The name it asks the server for (`any launch --name`); absent: named after its brand, as an
+   * everyday browser is (`chromium`, `chromium-2`, …).
+   */
+  name?: string;
+  /**
+   * Load the extension exactly as a user's everyday browser does — its own settings but the
+   * port: no name, not marked managed, an id of its own kept in the profile. For tests of how
+   * everyday browsers are named.
+   */
+  asEveryday?: boolean;
 }
 
 export interface ManagedBrowser {
   readonly pid: number;
   readonly executable: string;
   readonly extensionId: string;
+  /** The `installId` its extension says hello with: how to find it in `GET /health`. */
+  readonly installId: string | undefined;
   /** The temporary folder holding the profile and the extensions' copies; removed by close(). */
   readonly workDir: string;
   readonly userscripts: LoadedUserscript[];
@@ -46,7 +60,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
   try {
     const extensionDir = join(workDir, 'extension');
     cpSync(builtExtensionDir(), extensionDir, { recursive: true });
-    writeFileSync(join(extensionDir, 'settings.js'), `export const SERVER_PORT = ${port};\n`);
+    const installId = options.asEveryday ? undefined : randomUUID();
+    writeFileSync(join(extensionDir, 'settings.js'), settingsScript(port, options.asEveryday ? undefined : { installId: installId!, name: options.name }));
 
     const extensionDirs = [extensionDir, ...(options.extensions ?? [])];
     let userscripts: LoadedUserscript[] = [];
@@ -69,6 +84,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       pid: chromium.pid,
       executable: chromium.executable,
       extensionId: PINNED_EXTENSION_ID,
+      installId,
       workDir,
       userscripts,
       exited: chromium.exited,
@@ -82,4 +98,15 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
     removeWorkDir();
     throw error;
   }
+}
+
+/** settings.js for the extension's copy: one line per export of src/extension/settings.ts. */
+export function settingsScript(port: number, managed: { installId: string; name: string | undefined } | undefined): string {
+  return [
+    `export const SERVER_PORT = ${port};`,
+    `export const MANAGED = ${managed !== undefined};`,
+    `export const BROWSER_NAME = ${managed?.name === undefined ? 'undefined' : JSON.stringify(managed.name)};`,
+    `export const INSTALL_ID = ${managed ? JSON.stringify(managed.installId) : 'undefined'};`,
+    '',
+  ].join('\n');
 }

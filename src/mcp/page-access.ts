@@ -11,6 +11,8 @@ export interface PageCallOptions {
   signal?: AbortSignal;
   /** Hears the method's progress values, in order (calls only). */
   onProgress?: (value: unknown) => void;
+  /** The connected browser to run in, by name; absent: the server's routing picks one. */
+  browser?: string;
 }
 
 export interface PageAccess {

@@ -92,6 +92,8 @@ export interface InProcessCallOptions {
   signal?: AbortSignal;
   /** Hears the method's progress values, in order. */
   onProgress?: (value: unknown) => void;
+  /** The connected browser to run in, by name (README: routing); absent: the server picks. */
+  browser?: string;
 }
 
 export async function startServer(options: ServerOptions): Promise<AnyServer> {
@@ -108,9 +110,9 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
   // Agents reach the same dispatcher through /mcp as programs do through /call.
   const mcp = createMcpHttpDoor({
-    call: (page, method, params, callOptions) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal, callOptions.onProgress),
+    call: (page, method, params, callOptions) => callInProcess(dispatcher, { page, method, params, ...requestFieldsOf(callOptions) }, callOptions.signal, callOptions.onProgress),
     methods: (page, listOptions) => callInProcess(dispatcher, {
-      page, ...timeoutOf(listOptions), ...(listOptions.openTab === undefined ? {} : { openTab: listOptions.openTab }),
+      page, ...requestFieldsOf(listOptions), ...(listOptions.openTab === undefined ? {} : { openTab: listOptions.openTab }),
     }, listOptions.signal),
   }, log);
   const api = createHttpApi({
@@ -166,8 +168,8 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    call: (page, method, params = {}, callOptions = {}) => callInProcess(dispatcher, { page, method, params, ...timeoutOf(callOptions) }, callOptions.signal, callOptions.onProgress),
-    methods: (page, callOptions = {}) => callInProcess(dispatcher, { page, ...timeoutOf(callOptions) }, callOptions.signal),
+    call: (page, method, params = {}, callOptions = {}) => callInProcess(dispatcher, { page, method, params, ...requestFieldsOf(callOptions) }, callOptions.signal, callOptions.onProgress),
+    methods: (page, callOptions = {}) => callInProcess(dispatcher, { page, ...requestFieldsOf(callOptions) }, callOptions.signal),
     addresses: servers.map((server) => (server.address() as AddressInfo).address),
     dispatcher,
     close() {
@@ -192,14 +194,18 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   };
 }
 
-function timeoutOf(options: InProcessCallOptions): { timeout?: number } {
-  return options.timeout === undefined ? {} : { timeout: options.timeout };
+/** The request fields among the options: absent ones stay absent, as they would over HTTP. */
+function requestFieldsOf(options: InProcessCallOptions): { timeout?: number; browser?: string } {
+  return {
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(options.browser === undefined ? {} : { browser: options.browser }),
+  };
 }
 
 /** Validates like the HTTP API, dispatches, and throws the client's error classes. */
 async function callInProcess<Result>(
   dispatcher: CallDispatcher,
-  request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number; openTab?: boolean },
+  request: { page: string; method?: string; params?: Record<string, unknown>; timeout?: number; browser?: string; openTab?: boolean },
   signal?: AbortSignal,
   onProgress?: (value: unknown) => void,
 ): Promise<Result> {

@@ -106,6 +106,34 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
   };
 }
 
+/**
+ * One more managed headless browser for `server`, spawned directly like the stack's, and
+ * connected: resolves once its extension's hello has reached the server, with the name it got.
+ */
+export async function launchConnected(
+  server: AnyServer,
+  options: { name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean } = {},
+): Promise<{ browser: ManagedBrowser; name: string }> {
+  const before = new Set(server.dispatcher.browsers.map((info) => info.installId));
+  const browser = await launchBrowser({
+    port: server.port,
+    headless: true,
+    userscripts: options.userscripts ?? TEST_USERSCRIPTS,
+    extensions: options.extensions,
+    name: options.name,
+    asEveryday: options.asEveryday,
+  });
+  // A managed browser is known by the install id of its launch; an everyday one makes its own.
+  const mine = () => server.dispatcher.browsers.find((info) => browser.installId ? info.installId === browser.installId : !before.has(info.installId));
+  try {
+    await waitFor(() => mine() !== undefined, 15_000, () => `the browser did not connect:\n${browser.recentOutput()}`);
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+  return { browser, name: mine()!.name };
+}
+
 /** Polls `condition` every 20 ms; fails with `describe()` after `timeoutMs`. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

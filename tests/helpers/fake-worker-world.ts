@@ -4,6 +4,7 @@
  * test opens, loads and closes, and content-script ports whose traffic it reads and writes.
  */
 import type {
+  BrowserIdentity,
   BrowserTabs,
   Clock,
   ContentPort,
@@ -122,8 +123,15 @@ export class FakeServer implements ServerAccess {
     this.keptAwake++;
   }
 
-  describe() {
-    return { extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1' };
+  /** The names the server gave, in order (`welcome`). */
+  readonly names: string[] = [];
+
+  async describe(): Promise<BrowserIdentity> {
+    return { extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1', installId: 'install-1', kind: 'everyday', brand: 'Fake', browserVersion: '1.0' };
+  }
+
+  named(name: string): void {
+    this.names.push(name);
   }
 
   get socket(): FakeSocket {
@@ -176,6 +184,10 @@ export class FakeTabs implements BrowserTabs {
     return [...this.open.values()].filter((tab) => tab.url && new URL(tab.url).hostname === host);
   }
 
+  async listWeb(): Promise<OpenTab[]> {
+    return [...this.open.values()].filter((tab) => tab.url && /^https?:/.test(tab.url));
+  }
+
   async create(url: string): Promise<number | undefined> {
     const id = this.#nextId++;
     this.created.push(url);
@@ -209,6 +221,7 @@ export class FakeTabs implements BrowserTabs {
   update(tabId: number, change: TabChange): void {
     const tab = this.open.get(tabId);
     if (tab && change.url) tab.url = change.url;
+    if (tab && change.discarded !== undefined) tab.discarded = change.discarded;
     this.worker?.tabUpdated(tabId, change);
   }
 

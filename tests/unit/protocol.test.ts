@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import {
   BackgroundToContent,
   CallRequest,
@@ -22,6 +25,7 @@ import * as clientErrors from '../../src/client/errors.js';
 import * as publicApi from '../../src/index.js';
 import { extensionIdFromKey, PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
 import * as settings from '../../src/extension/settings.js';
+import { settingsScript } from '../../src/launcher/launch.js';
 
 describe('CallRequest (the POST /call body)', () => {
   const valid = { page: 'https://example.com/app', method: 'ask', params: { prompt: 'hi' }, timeout: 1000 };
@@ -157,11 +161,23 @@ describe('constants shared by every part', () => {
     }
   });
 
-  test('the extension takes its port from settings.js alone, which `any launch --port N` rewrites whole', () => {
-    // The launcher replaces settings.js with one line per export: there must be no other export to lose.
-    assert.deepEqual(Object.keys(settings), ['SERVER_PORT']);
-    const launcher = readFileSync(new URL('../../src/launcher/launch.ts', import.meta.url), 'utf8');
-    for (const name of Object.keys(settings)) assert.match(launcher, new RegExp(`export const ${name} = \\$\\{port\\}`), `launch.ts writes ${name}`);
+  test('the extension takes its port from settings.js alone, which `any launch --port N` rewrites whole', async () => {
+    // The launcher replaces settings.js whole: every export must be in its copy, with the launch's values.
+    const dir = mkdtempSync(join(tmpdir(), 'any-settings-'));
+    try {
+      const written = async (file: string, text: string) => {
+        writeFileSync(join(dir, file), text);
+        return { ...(await import(pathToFileURL(join(dir, file)).href)) } as Record<string, unknown>;
+      };
+      const managed = await written('managed.mjs', settingsScript(9123, { installId: 'launch-1', name: 'work "a"' }));
+      assert.deepEqual(Object.keys(managed).sort(), Object.keys(settings).sort());
+      assert.deepEqual(managed, { SERVER_PORT: 9123, MANAGED: true, BROWSER_NAME: 'work "a"', INSTALL_ID: 'launch-1' });
+      const everyday = await written('everyday.mjs', settingsScript(9124, undefined));
+      assert.deepEqual(everyday, { SERVER_PORT: 9124, MANAGED: false, BROWSER_NAME: undefined, INSTALL_ID: undefined });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual({ ...settings }, { SERVER_PORT: 8765, MANAGED: false, BROWSER_NAME: undefined, INSTALL_ID: undefined });
     // Everyday Chrome runs the extension as built, on the documented default port.
     assert.equal(settings.SERVER_PORT, 8765);
     assert.equal(DEFAULT_PORT, 8765);

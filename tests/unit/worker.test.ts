@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { DEADLINE_BACKSTOP_MS } from '../../src/extension/background/calls.js';
 import { CONNECT_TIMEOUT_MS, KEEP_ALIVE_INTERVAL_MS, OUTBOX_LIMIT, RETRY_INTERVAL_MS } from '../../src/extension/background/connection.js';
 import { OPEN_TIMEOUT_MS, READY_AFTER_LOAD_MS } from '../../src/extension/background/tab-opening.js';
+import { REPORT_DELAY_MS } from '../../src/extension/background/tab-report.js';
 import { FakePort, settle, startFakeWorker } from '../helpers/fake-worker-world.js';
 
 const PAGE = 'https://example.com/app';
@@ -22,6 +23,7 @@ async function connectedWorker() {
   await settle();
   const tabId = world.tabs.userTab(PAGE);
   const port = world.linkTab(tabId);
+  await world.clock.advance(REPORT_DELAY_MS); // the first report of the open tabs is out
   return { ...world, tabId, port };
 }
 
@@ -36,7 +38,10 @@ describe('worker: the connection', () => {
     assert.equal(server.probes, 1);
     assert.equal(server.sockets.length, 1);
     const [hello] = server.socket.sent as Record<string, unknown>[];
-    assert.deepEqual({ ...hello, id: undefined }, { v: 1, type: 'hello', id: undefined, workerId: worker.workerId, extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1' });
+    assert.deepEqual({ ...hello, id: undefined }, {
+      v: 1, type: 'hello', id: undefined, workerId: worker.workerId, extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1',
+      installId: 'install-1', kind: 'everyday', brand: 'Fake', browserVersion: '1.0',
+    });
   });
 
   test('retries every second, without backoff, and keeps the worker awake each time', async () => {
@@ -105,7 +110,7 @@ describe('worker: the connection', () => {
     await clock.advance(RETRY_INTERVAL_MS);
     const fresh = server.socket;
     assert.equal(server.sockets.length, 2);
-    assert.deepEqual((fresh.sent as Record<string, unknown>[]).map((message) => message.type), ['hello', 'result']);
+    assert.deepEqual((fresh.sent as Record<string, unknown>[]).map((message) => message.type).filter((type) => type !== 'tabs'), ['hello', 'result']);
     assert.deepEqual(fresh.messages('result')[0], { v: 1, type: 'result', id: call.id, result: { late: true } });
   });
 

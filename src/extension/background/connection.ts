@@ -15,7 +15,7 @@
  */
 import { createBatcher, frameOf, parseFrame, textLength } from '../../protocol/batching.js';
 import { PROTOCOL_VERSION, ServerToExtension } from '../../protocol/messages.js';
-import { SOCKET_CONNECTING, SOCKET_OPEN, type Clock, type ServerAccess, type SocketLike } from './outside-world.js';
+import { SOCKET_CONNECTING, SOCKET_OPEN, type BrowserIdentity, type Clock, type ServerAccess, type SocketLike } from './outside-world.js';
 
 export const RETRY_INTERVAL_MS = 1_000; // the user's decision: fixed, no backoff
 export const KEEP_ALIVE_INTERVAL_MS = 20_000;
@@ -36,6 +36,8 @@ export interface ConnectionOptions {
   /** Fresh per service-worker life: the server keeps a worker's calls across its reconnects. */
   workerId: string;
   onMessage: ServerMessageHandler;
+  /** The hello is sent and the outbox flushed: what the server must hear from each connection goes now. */
+  onConnected?: () => void;
   log?: (line: string) => void;
 }
 
@@ -73,10 +75,11 @@ export class ServerConnection {
     this.#attempting = true;
     this.#cancelRetry?.();
     this.#cancelRetry = undefined;
-    this.#options.server.probe().then(() => this.#openSocket(), () => this.#endAttempt());
+    const { server } = this.#options;
+    server.probe().then(() => server.describe()).then((identity) => this.#openSocket(identity), () => this.#endAttempt());
   }
 
-  #openSocket(): void {
+  #openSocket(identity: BrowserIdentity): void {
     let opened: SocketLike;
     try {
       opened = this.#options.server.openSocket();
@@ -99,9 +102,10 @@ export class ServerConnection {
     };
     opened.onopen = () => {
       cancelConnectTimer();
-      opened.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', id: crypto.randomUUID(), workerId: this.#options.workerId, ...this.#options.server.describe() }));
+      opened.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', id: crypto.randomUUID(), workerId: this.#options.workerId, ...identity }));
       for (const text of this.#outbox.splice(0)) this.send(text); // batched again, by count and size
       this.#keepAlive(opened);
+      this.#options.onConnected?.();
     };
     opened.onmessage = (event) => this.#receive(event.data);
     opened.onclose = close;

@@ -7,8 +7,9 @@
  */
 import { BRIDGE_HELLO_EVENT, CONTENT_PORT_NAME, LATE_METHOD_GRACE_MS, MAX_RESULT_CHARS } from '../../protocol/constants.js';
 import { runPageBridge } from '../main/bridge.js';
-import { SERVER_PORT } from '../settings.js';
-import type { BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
+import { BROWSER_NAME, INSTALL_ID, MANAGED, SERVER_PORT } from '../settings.js';
+import { browserBrand, type BrandVersion } from './browser-identity.js';
+import type { BrowserIdentity, BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
 import { createBackgroundWorker } from './worker.js';
 
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
@@ -30,11 +31,53 @@ const server: ServerAccess = {
   },
   openSocket: () => new WebSocket(`ws://${SERVER}/ws`) as SocketLike,
   keepAwake: () => void chrome.runtime.getPlatformInfo().catch(() => {}),
-  describe: () => ({ extensionVersion: chrome.runtime.getManifest().version, userAgent: navigator.userAgent }),
+  describe: describeBrowser,
+  named(name) {
+    // A managed browser's name is its launch's (settings.js); an everyday one keeps the server's.
+    if (!MANAGED) void chrome.storage.local.set({ [NAME_KEY]: name }).catch(() => {});
+  },
 };
+
+/**
+ * Who this browser is. An everyday browser keeps an id of its own in the profile's extension
+ * storage (so its name survives worker and browser restarts) and the name it was last given;
+ * a managed one has both from `any launch`, in settings.js.
+ */
+async function describeBrowser(): Promise<BrowserIdentity> {
+  const stored = MANAGED ? {} : await chrome.storage.local.get([INSTALL_ID_KEY, NAME_KEY]);
+  let installId = INSTALL_ID ?? (typeof stored[INSTALL_ID_KEY] === 'string' ? stored[INSTALL_ID_KEY] : undefined);
+  if (!installId) {
+    installId = crypto.randomUUID();
+    await chrome.storage.local.set({ [INSTALL_ID_KEY]: installId });
+  }
+  const name = BROWSER_NAME ?? (typeof stored[NAME_KEY] === 'string' ? stored[NAME_KEY] : undefined);
+  const agentData = (navigator as Navigator & { userAgentData?: UserAgentData }).userAgentData;
+  const brands = await agentData?.getHighEntropyValues(['fullVersionList']).then((values) => values.fullVersionList, () => undefined);
+  const { brand, version } = browserBrand(brands ?? agentData?.brands, navigator.userAgent);
+  return {
+    extensionVersion: chrome.runtime.getManifest().version,
+    userAgent: navigator.userAgent,
+    installId,
+    ...(name ? { name } : {}),
+    kind: MANAGED ? 'managed' : 'everyday',
+    brand,
+    browserVersion: version,
+  };
+}
+
+interface UserAgentData {
+  brands: BrandVersion[];
+  getHighEntropyValues(hints: string[]): Promise<{ fullVersionList?: BrandVersion[] }>;
+}
+
+const INSTALL_ID_KEY = 'installId';
+const NAME_KEY = 'browserName';
 
 const tabs: BrowserTabs = {
   query: async (pattern) => (await chrome.tabs.query({ url: pattern }))
+    .filter((tab) => tab.id !== undefined)
+    .map((tab) => ({ id: tab.id!, url: tab.url, active: tab.active, discarded: tab.discarded })),
+  listWeb: async () => (await chrome.tabs.query({ url: ['http://*/*', 'https://*/*'] }))
     .filter((tab) => tab.id !== undefined)
     .map((tab) => ({ id: tab.id!, url: tab.url, active: tab.active, discarded: tab.discarded })),
   create: async (url) => (await chrome.tabs.create({ url, active: false })).id,
@@ -76,6 +119,8 @@ chrome.runtime.onConnect.addListener((port) => {
 });
 chrome.tabs.onUpdated.addListener((tabId, change) => worker.tabUpdated(tabId, change));
 chrome.tabs.onRemoved.addListener((tabId) => worker.tabRemoved(tabId));
+// A prerendered page swapped in: the tab shown has a new id.
+chrome.tabs.onReplaced.addListener((_added, removed) => worker.tabRemoved(removed));
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === RECONNECT_ALARM) worker.ensureConnected();
 });

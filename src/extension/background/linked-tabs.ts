@@ -63,6 +63,11 @@ export class LinkedTabs {
     this.#openedFor.delete(tabId);
   }
 
+  /** The page this worker opened `tabId` for, if it did. */
+  openedFor(tabId: number): string | undefined {
+    return this.#openedFor.get(tabId);
+  }
+
   rememberOpenedFor(tabId: number, page: string): void {
     this.#openedFor.set(tabId, pageKey(page));
   }

@@ -24,11 +24,14 @@ export interface OpenTab {
 export interface TabChange {
   url?: string;
   status?: string;
+  discarded?: boolean;
 }
 
 export interface BrowserTabs {
   /** The open tabs whose URL matches a match pattern (`http://host/*`). */
   query(pattern: string): Promise<OpenTab[]>;
+  /** Every open http: and https: tab (the server routes calls to the browser holding their pages). */
+  listWeb(): Promise<OpenTab[]>;
   /** Opens a background tab at `url`; its id. */
   create(url: string): Promise<number | undefined>;
   remove(tabId: number): Promise<void>;
@@ -89,5 +92,20 @@ export interface ServerAccess {
    */
   keepAwake(): void;
   /** What the worker tells the server about itself in its hello. */
-  describe(): { extensionVersion: string; userAgent: string };
+  describe(): Promise<BrowserIdentity>;
+  /** The server said which name the browser goes by: an everyday browser asks for it again next time. */
+  named(name: string): void;
+}
+
+/** Who this browser is, for the hello (messages.ts, ExtensionHello). */
+export interface BrowserIdentity {
+  extensionVersion: string;
+  userAgent: string;
+  /** The same for this profile (everyday) or this launch (managed), whatever the worker's restarts. */
+  installId: string;
+  /** The name to ask for; absent: the server names it after its brand. */
+  name?: string;
+  kind: 'managed' | 'everyday';
+  brand: string;
+  browserVersion: string;
 }

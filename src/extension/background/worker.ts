@@ -4,6 +4,7 @@
  * core runs in Chromium's service worker, in Firefox's event page, and in unit tests with fakes.
  *
  *   server ──ServerConnection──▶ RunningCalls ──TabOpener / LinkedTabs──▶ content scripts
+ *          ◀──TabReport (the open tabs, for routing)──
  */
 import { PROTOCOL_VERSION, type ServerToExtension } from '../../protocol/index.js';
 import { RunningCalls } from './calls.js';
@@ -11,6 +12,7 @@ import { ServerConnection } from './connection.js';
 import { LinkedTabs } from './linked-tabs.js';
 import type { BrowserTabs, Clock, ContentPort, ContentPortHandlers, PortSender, ServerAccess, TabChange } from './outside-world.js';
 import { TabOpener } from './tab-opening.js';
+import { TabReport } from './tab-report.js';
 
 export interface WorkerWorld {
   server: ServerAccess;
@@ -39,7 +41,10 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
     onSendFailed: (tab, messages, problem) => calls.sendFailed(tab, messages, problem),
   }, world.tabs, log);
   const opener = new TabOpener(linkedTabs, world.tabs, world.clock);
-  const connection: ServerConnection = new ServerConnection({ server: world.server, clock: world.clock, workerId, onMessage, log });
+  const connection: ServerConnection = new ServerConnection({
+    server: world.server, clock: world.clock, workerId, onMessage, onConnected: () => tabReport.connected(), log,
+  });
+  const tabReport = new TabReport({ tabs: world.tabs, clock: world.clock, openedFor: (tabId) => linkedTabs.openedFor(tabId), toServer: connection.send, log });
   const calls = new RunningCalls({
     tabForPage: (page, signal, open) => opener.tabForPage(page, signal, open),
     toServer: connection.send,
@@ -52,7 +57,8 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
     else if (message.type === 'inspect') {
       connection.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: calls.size, calls: calls.states(), tabs: linkedTabs.states() }));
     }
-    // `welcome` and `pong` need no action: their arrival is what keeps the worker alive.
+    else if (message.type === 'welcome' && message.name) world.server.named(message.name);
+    // `pong` needs no action: its arrival is what keeps the worker alive.
   }
 
   return {
@@ -62,10 +68,12 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
     tabUpdated(tabId, change) {
       linkedTabs.tabUpdated(tabId, change);
       opener.tabUpdated(tabId, change);
+      tabReport.tabUpdated(change);
     },
     tabRemoved(tabId) {
       linkedTabs.tabRemoved(tabId);
       opener.tabRemoved(tabId);
+      tabReport.tabRemoved();
     },
   };
 }
