@@ -293,3 +293,184 @@ describe('CallDispatcher', () => {
     assert.equal((await failureOf(calls.dispatch(aCall()))).code, 'DISCONNECTED');
   });
 });
+
+describe('CallDispatcher: several browsers', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
+  afterEach(() => mock.timers.reset());
+
+  const named = (workerId: string, name?: string, hello: Partial<BrowserLink['hello']> = {}) =>
+    fakeBrowser(workerId, { brand: 'Chrome', browserVersion: '142.0.1', kind: 'everyday', ...(name ? { name } : {}), ...hello });
+  const callFor = (page: string, browser?: string): DispatchedCall & { type: 'call' } =>
+    ({ ...aCall(), page, ...(browser ? { browser } : {}) });
+  const tabs = (link: BrowserLink, ...urls: string[]) =>
+    ({ v: 1 as const, type: 'tabs' as const, id: `tabs-${link.hello.workerId}`, tabs: urls.map((url, index) => ({ tabId: index + 1, url })) });
+  /** Past the server's first browser wait, when an unknown name no longer waits. */
+  const settled = (options: Parameters<typeof dispatcher>[0] = {}) => {
+    const calls = dispatcher(options);
+    mock.timers.tick(options.browserWaitMs ?? 200);
+    return calls;
+  };
+
+  test('names: the one asked for, else the brand; a taken name gets -2, -3', () => {
+    const calls = settled();
+    assert.equal(calls.attach(named('w1')), 'chrome');
+    assert.equal(calls.attach(named('w2')), 'chrome-2');
+    assert.equal(calls.attach(named('w3', 'chrome-2')), 'chrome-3');
+    assert.equal(calls.attach(named('w4', 'work')), 'work');
+    assert.equal(calls.attach(fakeBrowser('w5', { brand: 'Microsoft Edge' })), 'edge');
+    assert.equal(calls.attach(fakeBrowser('w6', { userAgent: 'Mozilla/5.0 … HeadlessChrome/156.0.0.0 Safari/537.36' })), 'chromium', 'an old extension: brand from the user agent');
+    assert.deepEqual(calls.browsers.map((info) => info.name), ['chrome', 'chrome-2', 'chrome-3', 'work', 'edge', 'chromium']);
+  });
+
+  test('a browser keeps its name when its worker reconnects (a new worker of the same install)', () => {
+    const calls = settled();
+    const first = named('w1', undefined, { installId: 'profile-1' });
+    assert.equal(calls.attach(first), 'chrome');
+    calls.detach(first);
+    assert.equal(calls.attach(named('w2')), 'chrome-2', 'the name is held for the reconnect grace');
+    assert.equal(calls.attach(named('w3', undefined, { installId: 'profile-1' })), 'chrome');
+  });
+
+  test('a name is free again once its browser has been gone for the grace', () => {
+    const calls = settled({ reconnectGraceMs: 100 });
+    const gone = named('w1', 'work');
+    calls.attach(gone);
+    calls.detach(gone);
+    mock.timers.tick(100);
+    assert.equal(calls.attach(named('w2', 'work')), 'work');
+  });
+
+  test('rule 1: a call naming a browser runs there, even when another holds a tab for the page', async () => {
+    const calls = settled();
+    const a = named('a', 'a');
+    const b = named('b', 'b');
+    calls.attach(a);
+    calls.attach(b);
+    calls.receiveTabs(a, tabs(a, 'https://chat.example/'));
+    const pending = calls.dispatch(callFor('https://chat.example/', 'b'));
+    assert.equal(b.sent.length, 1);
+    assert.equal(a.sent.length, 0);
+    assert.deepEqual(calls.calls.map(({ browser, route }) => ({ browser, route })), [{ browser: 'b', route: 'named' }]);
+    calls.receive(b, { v: 1, type: 'result', id: b.sent[0]!.id, result: 'from b' });
+    assert.equal(await pending, 'from b');
+  });
+
+  test('rule 2: the browser holding a tab for the page wins over the default; an exact tab over a prefix one', () => {
+    const calls = settled();
+    const a = named('a', 'a');
+    const b = named('b', 'b');
+    const c = named('c', 'c');
+    for (const link of [a, b, c]) calls.attach(link);
+    calls.receiveTabs(b, tabs(b, 'https://chat.example/c/123'));
+    calls.receiveTabs(c, tabs(c, 'https://chat.example/c/123', 'https://other.example/'));
+    void calls.dispatch(callFor('https://chat.example/'));
+    assert.equal(b.sent.length, 1, 'b and c both hold a prefix match: the earlier connected, b');
+    calls.receiveTabs(c, tabs(c, 'https://chat.example/'));
+    void calls.dispatch(callFor('https://chat.example/'));
+    assert.equal(c.sent.length, 1, 'c now holds the exact page');
+    void calls.dispatch(callFor('https://nobody.example/'));
+    assert.equal(a.sent.length, 1, 'rule 3: nobody holds it, so the default, the first connected');
+    assert.deepEqual(calls.calls.map(({ browser, route }) => `${browser} ${route}`), ['b open-tab', 'c open-tab', 'a default']);
+    assert.deepEqual(calls.browsers.map(({ name, openTabs, callsInFlight }) => ({ name, openTabs, callsInFlight })), [
+      { name: 'a', openTabs: 0, callsInFlight: 1 },
+      { name: 'b', openTabs: 1, callsInFlight: 1 },
+      { name: 'c', openTabs: 1, callsInFlight: 1 },
+    ]);
+  });
+
+  test('rule 2 counts a tab opened for the page that redirected elsewhere on its origin', () => {
+    const calls = settled();
+    const a = named('a', 'a');
+    const b = named('b', 'b');
+    calls.attach(a);
+    calls.attach(b);
+    calls.receiveTabs(b, { v: 1, type: 'tabs', id: 't', tabs: [{ tabId: 7, url: 'https://app.example/landed?x=1', openedFor: 'https://app.example/go' }] });
+    void calls.dispatch(callFor('https://app.example/go'));
+    assert.equal(b.sent.length, 1);
+  });
+
+  test('a browser that goes away takes its tabs out of routing; its calls alone wait for it', async () => {
+    const calls = settled({ reconnectGraceMs: 100 });
+    const a = named('a', 'a');
+    const b = named('b', 'b');
+    calls.attach(a);
+    calls.attach(b);
+    calls.receiveTabs(b, tabs(b, 'https://chat.example/'));
+    const onB = calls.dispatch(callFor('https://chat.example/'));
+    const onA = calls.dispatch(callFor('https://a.example/'));
+    calls.detach(b);
+    void calls.dispatch(callFor('https://chat.example/'));
+    assert.equal(a.sent.length, 2, 'with b gone, its page goes to the default');
+    mock.timers.tick(100);
+    const shape = await failureOf(onB);
+    assert.equal(shape.code, 'DISCONNECTED');
+    assert.match(shape.message, /"b" disconnected/);
+    assert.equal(await hasSettled(onA), false, 'a\'s call is untouched');
+    calls.receive(a, { v: 1, type: 'result', id: a.sent[0]!.id, result: 'a' });
+    assert.equal(await onA, 'a');
+  });
+
+  test('an unknown name fails at once, listing the connected browsers', async () => {
+    const calls = settled();
+    calls.attach(named('a', 'a'));
+    calls.attach(fakeBrowser('b', { name: 'b', kind: 'managed', brand: 'Chromium', browserVersion: '156.0.1' }));
+    const pending = calls.dispatch(callFor('https://x.example/', 'nope'));
+    assert.equal(await hasSettled(pending), true, 'no wait');
+    const shape = await failureOf(pending);
+    assert.equal(shape.code, 'NO_BROWSER');
+    assert.match(shape.message, /No browser named "nope"/);
+    assert.match(shape.message, /"a" \(everyday Chrome 142\.0\.1\), "b" \(managed Chromium 156\.0\.1\)/);
+  });
+
+  test('in the server\'s first browser wait, a call naming a browser waits for it to connect', async () => {
+    const calls = dispatcher({ browserWaitMs: 1_000 });
+    calls.attach(named('a', 'a'));
+    const pending = calls.dispatch(callFor('https://x.example/', 'late'));
+    mock.timers.tick(600);
+    assert.equal(await hasSettled(pending), false);
+    assert.deepEqual(calls.calls.map(({ phase, browser, route }) => ({ phase, browser, route })), [{ phase: 'waiting-for-browser', browser: 'late', route: 'named' }]);
+    const late = named('l', 'late');
+    calls.attach(late);
+    await flush();
+    assert.equal(late.sent.length, 1);
+    assert.equal((late.sent[0] as { timeout: number }).timeout, 1_000 - 600);
+    const never = calls.dispatch(callFor('https://x.example/', 'never'));
+    mock.timers.tick(400);
+    const shape = await failureOf(never);
+    assert.equal(shape.code, 'NO_BROWSER');
+    assert.match(shape.message, /No browser named "never" .* \(waited 400 ms\)\. Connected: "a" .*"late"/);
+  });
+
+  test('a call naming a browser that is reconnecting waits for it, within the grace', async () => {
+    const calls = settled({ reconnectGraceMs: 100 });
+    const first = named('w1', 'work', { installId: 'p' });
+    calls.attach(first);
+    calls.detach(first);
+    mock.timers.tick(30);
+    const pending = calls.dispatch(callFor('https://x.example/', 'work'));
+    assert.equal(await hasSettled(pending), false);
+    const back = named('w2', 'work', { installId: 'p' });
+    assert.equal(calls.attach(back), 'work');
+    await flush();
+    assert.equal(back.sent.length, 1);
+    calls.detach(back);
+    const late = calls.dispatch(callFor('https://x.example/', 'work'));
+    mock.timers.tick(100);
+    assert.equal((await failureOf(late)).code, 'NO_BROWSER', 'gone for the whole grace');
+  });
+
+  test('the default is the first connected, and keeps its place across a reconnect', () => {
+    const calls = settled();
+    const a1 = named('a1', 'a', { installId: 'pa' });
+    const b = named('b', 'b');
+    calls.attach(a1);
+    calls.attach(b);
+    calls.detach(a1);
+    const a2 = named('a2', 'a', { installId: 'pa' });
+    calls.attach(a2);
+    void calls.dispatch(callFor('https://x.example/'));
+    assert.equal(a2.sent.length, 1);
+    assert.equal(b.sent.length, 0);
+    assert.deepEqual(calls.browsers.map((info) => info.name), ['a', 'b']);
+  });
+});

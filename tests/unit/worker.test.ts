@@ -9,6 +9,7 @@ import { DEADLINE_BACKSTOP_MS } from '../../src/extension/background/calls.js';
 import { CONNECT_TIMEOUT_MS, KEEP_ALIVE_INTERVAL_MS, OUTBOX_LIMIT, RETRY_INTERVAL_MS } from '../../src/extension/background/connection.js';
 import { OPEN_TIMEOUT_MS, READY_AFTER_LOAD_MS } from '../../src/extension/background/tab-opening.js';
 import { REPORT_DELAY_MS } from '../../src/extension/background/tab-report.js';
+import { browserBrand } from '../../src/extension/background/browser-identity.js';
 import { FakePort, settle, startFakeWorker } from '../helpers/fake-worker-world.js';
 
 const PAGE = 'https://example.com/app';
@@ -501,5 +502,68 @@ describe('worker: tabs', () => {
     await settle();
     assert.equal(port.messages('call').length, 0);
     assert.deepEqual(tabs.created, [PAGE]);
+  });
+});
+
+describe('worker: who it is, and the tabs it tells the server about', () => {
+  test('keeps the name the server welcomes it with (an everyday browser asks for it next time)', async () => {
+    const { worker, server } = startFakeWorker();
+    worker.ensureConnected();
+    await settle();
+    server.socket.receive({ v: 1, type: 'welcome', id: 'w', serverVersion: '0.1.0', name: 'chrome-2' });
+    server.socket.receive({ v: 1, type: 'welcome', id: 'w2', serverVersion: '0.1.0' }); // an older server names none
+    assert.deepEqual(server.names, ['chrome-2']);
+  });
+
+  test('reports its http(s) tabs after each hello and when they change, and only then', async () => {
+    const { worker, server, clock, tabs } = startFakeWorker();
+    const userTab = tabs.userTab('https://chat.example/c/1');
+    tabs.userTab('chrome://settings/');
+    worker.ensureConnected();
+    await settle();
+    await clock.advance(REPORT_DELAY_MS);
+    assert.deepEqual(server.socket.messages('tabs').map((message) => message.tabs), [[{ tabId: userTab, url: 'https://chat.example/c/1' }]]);
+    tabs.update(userTab, { status: 'loading' });
+    tabs.update(userTab, { title: 'x' } as never);
+    await clock.advance(REPORT_DELAY_MS);
+    assert.equal(server.socket.messages('tabs').length, 1, 'nothing that moves a page: no report');
+    tabs.update(userTab, { url: 'https://chat.example/c/2' });
+    tabs.update(userTab, { status: 'complete' });
+    await clock.advance(REPORT_DELAY_MS);
+    assert.deepEqual(server.socket.messages('tabs').at(-1)!.tabs, [{ tabId: userTab, url: 'https://chat.example/c/2' }], 'one report for both changes');
+    assert.equal(server.socket.messages('tabs').length, 2);
+    tabs.update(userTab, { discarded: true });
+    await clock.advance(REPORT_DELAY_MS);
+    assert.deepEqual(server.socket.messages('tabs').at(-1)!.tabs, [], 'a discarded tab cannot take calls');
+    server.socket.drop();
+    await clock.advance(RETRY_INTERVAL_MS + REPORT_DELAY_MS);
+    assert.deepEqual(server.socket.messages('tabs').map((message) => message.tabs), [[]], 'a new connection hears the list again, unchanged as it is');
+  });
+
+  test('a tab it opened for a page that redirected is reported with the page it was opened for', async () => {
+    const { server, clock, tabs, linkTab } = await connectedWorker();
+    server.socket.receive(aCall({ page: 'https://example.com/go' }));
+    await settle();
+    const opened = [...tabs.open.values()].find((tab) => tab.url === 'https://example.com/go')!;
+    linkTab(opened.id, 'https://example.com/landed?from=go');
+    tabs.update(opened.id, { url: 'https://example.com/landed?from=go' });
+    await clock.advance(REPORT_DELAY_MS);
+    const reported = server.socket.messages('tabs').at(-1)!.tabs as Record<string, unknown>[];
+    assert.deepEqual(reported.find((tab) => tab.tabId === opened.id), { tabId: opened.id, url: 'https://example.com/landed?from=go', openedFor: 'https://example.com/go' });
+  });
+});
+
+describe('browserBrand', () => {
+  test('the browser\'s own brand, not Chromium nor the GREASE entry, in the short form any shows', () => {
+    const grease = { brand: 'Not)A;Brand', version: '24.0.0.0' };
+    assert.deepEqual(browserBrand([grease, { brand: 'Chromium', version: '142.0.1' }, { brand: 'Google Chrome', version: '142.0.1' }], ''), { brand: 'Chrome', version: '142.0.1' });
+    assert.deepEqual(browserBrand([{ brand: 'Microsoft Edge', version: '141.0.2' }, { brand: 'Chromium', version: '141.0.2' }, grease], ''), { brand: 'Edge', version: '141.0.2' });
+    assert.deepEqual(browserBrand([{ brand: 'Chromium', version: '156.0.3' }, grease], ''), { brand: 'Chromium', version: '156.0.3' });
+    assert.deepEqual(browserBrand([{ brand: 'Brave', version: '1.80' }, { brand: 'Chromium', version: '140.0' }], ''), { brand: 'Brave', version: '1.80' });
+  });
+
+  test('without userAgentData, from the user agent', () => {
+    assert.deepEqual(browserBrand(undefined, 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/156.0.0.0 Safari/537.36'), { brand: 'Chromium', version: '156.0.0.0' });
+    assert.deepEqual(browserBrand(undefined, 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0'), { brand: 'Firefox', version: '140.0' });
   });
 });
