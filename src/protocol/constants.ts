@@ -42,6 +42,12 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** How long a call waits for a browser to connect before it fails with NO_BROWSER (`any serve --browser-wait`). */
 export const DEFAULT_BROWSER_WAIT_MS = 10_000;
+/**
+ * How long calls survive their browser's socket dropping, and the browser its name and place: a
+ * service worker that reconnects within it (a restart takes about a second) still delivers their
+ * results. Short, so that a killed browser is reported in seconds, not at the timeout.
+ */
+export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
 
 /** The CLI's exit code for wrong usage: an unknown flag, a bad value, params that are not a JSON object. */
 export const USAGE_EXIT_CODE = 2;

@@ -6,6 +6,7 @@
  */
 import {
   DEFAULT_BROWSER_WAIT_MS,
+  DEFAULT_RECONNECT_GRACE_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PORT,
   MAX_CLIENT_MESSAGE_BYTES,
@@ -50,6 +51,8 @@ export interface ProtocolDescription {
     callTimeoutMs: number;
     /** How long a call waits for a browser, `any serve --browser-wait` (DEFAULT_BROWSER_WAIT_MS). */
     browserWaitMs: number;
+    /** How long a browser that went away keeps its calls, its name and its place (DEFAULT_RECONNECT_GRACE_MS). */
+    reconnectGraceMs: number;
   };
   /** What `any serve` prints on stdout once it takes calls, each followed by a space and its URL. */
   serveLines: {
@@ -78,6 +81,7 @@ export function describeProtocol(): ProtocolDescription {
       port: DEFAULT_PORT,
       callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
       browserWaitMs: DEFAULT_BROWSER_WAIT_MS,
+      reconnectGraceMs: DEFAULT_RECONNECT_GRACE_MS,
     },
     serveLines: {
       listening: LISTENING_LINE,

@@ -30,10 +30,9 @@ import { createMcpHttpDoor } from '../mcp/http-door.js';
 import { createHttpApi } from './http-api.js';
 import { nodeHttpHandler } from './http-node.js';
 import { ConnectionOwners } from './peer-user.js';
-import { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES } from '../protocol/constants.js';
+import { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_RECONNECT_GRACE_MS } from '../protocol/constants.js';
 
-export { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES } from '../protocol/constants.js';
-export const DEFAULT_RECONNECT_GRACE_MS = 2_000;
+export { DEFAULT_BROWSER_WAIT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_RECONNECT_GRACE_MS } from '../protocol/constants.js';
 /** Callers keep their connection between calls (Node's default closes it after 5 s idle). */
 const KEEP_ALIVE = { keepAliveTimeout: 65_000, headersTimeout: 66_000 };
 /** On shutdown, connections still busy after this long are cut. */
@@ -114,6 +113,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     methods: (page, listOptions) => callInProcess(dispatcher, {
       page, ...requestFieldsOf(listOptions), ...(listOptions.openTab === undefined ? {} : { openTab: listOptions.openTab }),
     }, listOptions.signal),
+    browsers: async () => dispatcher.browsers,
   }, log);
   const api = createHttpApi({
     mcp,

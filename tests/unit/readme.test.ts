@@ -143,6 +143,11 @@ const STATED: { where: string; pattern: RegExp; read: (text: string) => number; 
   { where: 'TOO_LARGE: the --max-body ceiling', pattern: /`any serve --max-body` changes it, up to (\d+ MiB)\)/, read: MIB, expected: protocol.limits.maxClientMessageBytes },
   { where: 'TOO_LARGE: the largest result', pattern: /or a result over (\d+ MiB) of JSON\./, read: MIB, expected: protocol.limits.maxResultChars },
   { where: 'NO_BROWSER: the browser wait', pattern: /No browser connected within (\d+) s\./, read: SECONDS_IN_MS, expected: protocol.defaults.browserWaitMs },
+  // Which browser a call runs in
+  { where: 'routing: a named browser is waited for in the server\'s first browser wait', pattern: /in the server's first (\d+) s \(`--browser-wait`\)/, read: SECONDS_IN_MS, expected: protocol.defaults.browserWaitMs },
+  { where: 'routing: with none connected, a call waits the browser wait', pattern: /With none connected, the call waits up to (\d+) s for one\./, read: SECONDS_IN_MS, expected: protocol.defaults.browserWaitMs },
+  { where: 'routing: the reconnect grace', pattern: /has been gone for less than\s+(\d+) s \(its worker reconnecting\)/, read: SECONDS_IN_MS, expected: protocol.defaults.reconnectGraceMs },
+  { where: 'routing: a reconnect keeps the default\'s place', pattern: /reconnects within (\d+) s keeps its place/, read: SECONDS_IN_MS, expected: protocol.defaults.reconnectGraceMs },
   { where: 'TIMEOUT: the default timeout', pattern: /No answer within the timeout \(default (\d+) s\)/, read: SECONDS_IN_MS, expected: protocol.defaults.callTimeoutMs },
   // Your everyday Chrome
   { where: 'the extension\'s port', pattern: /it connects to the any server on port (\d+) and retries/, read: NUMBER, expected: protocol.defaults.port },
