@@ -20,8 +20,9 @@ import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
 import { BASELINE, latencyInRounds, ratiosTo, throughputInRounds, timed } from './lib/rounds.mjs';
 import { median, round } from './lib/stats.mjs';
-import { renderMcpOverhead, renderRatios, renderStreaming, renderTargets, writeReport } from './lib/report.mjs';
+import { renderMcpOverhead, renderRatios, renderScale, renderStreaming, renderTargets, writeReport } from './lib/report.mjs';
 import { streamingInRounds } from './lib/streaming.mjs';
+import { openManyTabs, startFleet } from './lib/scale.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const ROUNDS = flags.quick ? 4 : 10; // even, so that each order runs as often as the other
@@ -152,6 +153,15 @@ try {
     log(`streaming failed, the rest of the results stand: ${error.stack ?? error}`);
     results.streaming = { error: String(error.message ?? error) };
   }
+
+  // Last of all: eight more browsers, one of them with 50 more tabs, would weigh on every other measure.
+  log('several browsers: fleets of 1, 2 and 4 managed browsers on a server each, and one browser with 50 more tabs…');
+  try {
+    results.scale = await scaleInRounds();
+  } catch (error) {
+    log(`several browsers failed, the rest of the results stand: ${error.stack ?? error}`);
+    results.scale = { error: String(error.message ?? error) };
+  }
 } finally {
   await closeMcp();
   python?.close();
@@ -165,10 +175,49 @@ try {
 await renderPlot(results, outputs.plot);
 writeFileSync(outputs.results, `${JSON.stringify(results, null, 2)}\n`);
 writeReport(results, outputs.report, outputs.plot);
-process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n`);
+process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n\nSeveral browsers\n${renderScale(results)}\n`);
 if (out) log(`quick run: report, results.json and plot.png in ${out}`);
 
 // ── measurements ───────────────────────────────────────────────────────────────
+
+/** The fleets (bench/lib/scale.mjs) in alternating rounds with Playwright, and the 50 tabs' memory. */
+async function scaleInRounds() {
+  const page = `${origin}/bench`;
+  const fleets = {};
+  try {
+    for (const count of [1, 2, 4]) fleets[count] = await startFleet({ port: await freePort(), page, count });
+    fleets.tabs = await startFleet({ port: await freePort(), page, count: 1 });
+    const tabs = await openManyTabs(fleets.tabs, origin);
+    for (let i = 0; i < n(200); i++) for (const fleet of Object.values(fleets)) await fleet.routed('echo', { i });
+    const one = '1 browser';
+    const latency = await latencyInRounds({
+      [one]: timed(fleets[1].routed),
+      '2 browsers': timed(fleets[2].routed),
+      '4 browsers': timed(fleets[4].routed),
+      [`1 browser, ${tabs.openTabs} tabs on the origin`]: timed(fleets.tabs.routed),
+      [BASELINE]: timed(playwright.call),
+    }, { rounds: ROUNDS, calls: perRound(2000), method: 'echo', params: { text: 'x'.repeat(64) } });
+    const spreadCalls = Math.max(perRound(4000), 256);
+    const throughputs = await throughputInRounds({
+      [one]: fleets[1].spread,
+      '2 browsers': fleets[2].spread,
+      '4 browsers': fleets[4].spread,
+      [BASELINE]: playwright.call,
+    }, { rounds: ROUNDS, calls: spreadCalls, inFlight: 64 });
+    const others = (result) => Object.keys(result).filter((name) => name !== one && name !== BASELINE);
+    return {
+      latency,
+      throughput: throughputs,
+      overOneBrowser: {
+        latency: ratiosTo(latency, one, others(latency), ['p50', 'p99']),
+        throughput: ratiosTo(throughputs, one, others(throughputs), ['callsPerSecond']),
+      },
+      tabs,
+    };
+  } finally {
+    await Promise.all(Object.values(fleets).map((fleet) => fleet.close()));
+  }
+}
 
 async function memoryOver(total) {
   const browserPids = browserProcesses(any.browser.pid).filter((p) => p.role === 'extension' || p.role === 'renderer');

@@ -83,6 +83,39 @@ export function renderStreaming(results) {
 ${rows.join('\n')}`;
 }
 
+/**
+ * Several browsers (Markdown): routed calls with 1, 2 and 4 browsers connected and with 50 more
+ * tabs, calls spread over the browsers, and the memory of 50 tabs. Ratios to Playwright and to the
+ * one-browser fleet, medians of the per-round ratios.
+ */
+export function renderScale(results) {
+  const s = results.scale;
+  if (!s?.latency) return `(not measured${s?.error ? `: ${s.error}` : ''})`;
+  const latencyRows = Object.entries(s.latency).map(([name, e]) =>
+    `| ${name} | ${round(e.p50)} | ${round(e.p99)} | ${e.vsPlaywright ? spread(e.vsPlaywright.p50) : '1'} | ${s.overOneBrowser.latency[name] ? spread(s.overOneBrowser.latency[name].p50) : name === PW ? '' : '1'} |`);
+  const throughputRows = Object.entries(s.throughput).map(([name, e]) =>
+    `| ${name} | ${e.callsPerSecond} | ${e.vsPlaywright ? spread(e.vsPlaywright.callsPerSecond) : '1'} | ${s.overOneBrowser.throughput[name] ? spread(s.overOneBrowser.throughput[name].callsPerSecond) : name === PW ? '' : '1'} |`);
+  const { before, after, openTabs } = s.tabs;
+  return `Routed calls (no browser named; the page's tab is open in the first browser), sequential, ms:
+
+| server with | p50 | p99 | p50 ÷ Playwright | p50 ÷ 1 browser |
+| --- | --- | --- | --- | --- |
+${latencyRows.join('\n')}
+
+Calls spread over the browsers by name, 64 in flight, calls/s:
+
+| server with | calls/s | ÷ Playwright | ÷ 1 browser |
+| --- | --- | --- | --- |
+${throughputRows.join('\n')}
+
+Memory of one browser before and after opening 50 more tabs (${openTabs} open), RSS in MiB:
+
+| | server | browser, all ${after.browserProcesses} processes |
+| --- | --- | --- |
+| 1 tab | ${before.serverMiB} | ${before.browserAllProcessesMiB} (${before.browserProcesses} processes) |
+| ${openTabs} tabs | ${after.serverMiB} | ${after.browserAllProcessesMiB} |`;
+}
+
 /** A per-round ratio as "median (min–max)". */
 const spread = (r) => `${round(r.median)} (${round(r.min)}–${round(r.max)})`;
 
@@ -150,6 +183,13 @@ ${levels.map((level) => `| ${level} | ${contenders.map((c) => rate(results.throu
 ### Streaming: progress values from the page to the caller
 
 ${streamingSection(results)}
+
+### Several browsers on one server
+
+Fleets of 1, 2 and 4 managed headless browsers, each on an \`any serve\` of its own, measured in the same
+alternating rounds as Playwright, after everything above (bench/lib/scale.mjs).
+
+${renderScale(results)}
 
 ### Payload size (echo of a string, ms)
 
