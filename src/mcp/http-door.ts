@@ -11,11 +11,11 @@
  *     SESSION_IDLE_MS; a POST whose caller hangs up cancels its requests.
  *   - 2026-07-28 clients are served per request by the SDK's handler (no sessions).
  *
- * The URL's query picks the tools, as `any mcp`'s flags do: `/mcp?page=<url>&page=…&allow=…`.
+ * The URL's query picks the tools, as `any mcp`'s flags do: `/mcp?page=<url>&page=…&allow=…&browser=<name>`.
  */
 import { randomUUID } from 'node:crypto';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
-import { PageUrl, parse } from '../protocol/index.js';
+import { BrowserName, PageUrl, parse } from '../protocol/index.js';
 import { allowList } from './allow-list.js';
 import { AgentTools } from './agent-tools.js';
 import { createMcpServer } from './mcp-server.js';
@@ -44,7 +44,7 @@ export function createMcpHttpDoor(access: PageAccess, log: (line: string) => voi
   /** One catalogue per tool configuration (the query), shared by the sessions that use it. */
   const catalogues = new Map<string, { tools: AgentTools; stopWatching: () => void }>();
 
-  const modern = createMcpHandler((context) => createMcpServer(toolsFor(configOf(context.requestInfo)!)), {
+  const modern = createMcpHandler((context) => createMcpServer(toolsFor(configOf(context.requestInfo) as ToolConfig)), {
     legacy: 'reject',
     onerror: (error) => log(`mcp: ${error.message}`),
   });
@@ -52,7 +52,7 @@ export function createMcpHttpDoor(access: PageAccess, log: (line: string) => voi
   function toolsFor(config: ToolConfig): AgentTools {
     let catalogue = catalogues.get(config.key);
     if (!catalogue) {
-      const tools = new AgentTools({ access, pages: config.pages, allow: allowList(config.allow) });
+      const tools = new AgentTools({ access, pages: config.pages, allow: allowList(config.allow), browser: config.browser });
       const stopWatching = tools.watch(() => {
         for (const session of sessions.values()) if (session.tools === tools) session.server.sendToolListChanged().catch(() => {});
         void modern.notify.toolsChanged();
@@ -101,7 +101,7 @@ export function createMcpHttpDoor(access: PageAccess, log: (line: string) => voi
   return {
     async handle(request) {
       const config = configOf(request);
-      if (!config) return jsonRpcError(400, -32602, 'Bad /mcp URL: each page= must be an absolute http(s) URL, such as /mcp?page=https://example.com/.');
+      if (typeof config === 'string') return jsonRpcError(400, -32602, `Bad /mcp URL: ${config}.`);
       return (await isLegacyRequest(request)) ? legacy(request, config) : modern.fetch(request);
     },
     get sessions() {
@@ -120,15 +120,21 @@ interface ToolConfig {
   key: string;
   pages: string[];
   allow: string[];
+  browser?: string;
 }
 
-/** The tools a request asks for, from its URL's query; undefined when a page in it is not a URL. */
-function configOf(request: Request | undefined): ToolConfig | undefined {
+/** The tools a request asks for, from its URL's query; or what is wrong with the query. */
+function configOf(request: Request | undefined): ToolConfig | string {
   const query = new URL(request?.url ?? 'http://127.0.0.1/mcp').searchParams;
   const pages = query.getAll('page');
   const allow = query.getAll('allow');
-  if (pages.some((page) => !parse(PageUrl, page).ok)) return undefined;
-  return { key: JSON.stringify([pages, allow]), pages, allow };
+  const browsers = query.getAll('browser');
+  if (pages.some((page) => !parse(PageUrl, page).ok)) return 'each page= must be an absolute http(s) URL, such as /mcp?page=https://example.com/';
+  if (browsers.length > 1) return 'name one browser= at most';
+  const browser = browsers[0];
+  const name = browser === undefined ? undefined : parse(BrowserName, browser);
+  if (name && !name.ok) return `browser= ${name.problem.replace(/^browser /, '')}`;
+  return { key: JSON.stringify([pages, allow, browser ?? null]), pages, allow, browser };
 }
 
 /**

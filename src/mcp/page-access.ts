@@ -4,7 +4,7 @@
  * on the server goes straight to its dispatcher. Either way the agent gets exactly what a script
  * gets: the methods the user's userscripts registered, nothing else.
  */
-import type { MethodInfo } from '../protocol/index.js';
+import type { BrowserInfo, MethodInfo } from '../protocol/index.js';
 
 export interface PageCallOptions {
   timeout?: number;
@@ -20,4 +20,6 @@ export interface PageAccess {
   call(page: string, method: string, params: Record<string, unknown>, options: PageCallOptions): Promise<unknown>;
   /** The page's methods; with `openTab` false, only an open tab's, and none when no tab is open. */
   methods(page: string, options: PageCallOptions & { openTab?: boolean }): Promise<MethodInfo[]>;
+  /** The connected browsers, the default first; throws an AnyError when there is no server to ask. */
+  browsers(): Promise<BrowserInfo[]>;
 }

@@ -2,10 +2,12 @@
  * Agents over MCP, end to end: the official SDKs' own clients (v1 `@modelcontextprotocol/sdk`,
  * which speaks 2025-11-25, and v2 `@modelcontextprotocol/client`, also on 2026-07-28) against
  * `any mcp` over stdio and `/mcp` over Streamable HTTP, with the real server, extension,
- * userscripts and headless Chromium.
+ * userscripts and headless Chromium; with a second browser connected, the tools' `browser`
+ * argument, `list_browsers` and `any mcp --browser` (`/mcp?browser=`).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Client as V2Client, StreamableHTTPClientTransport as V2HttpTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport as V2StdioTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,8 +15,13 @@ import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { call, stream } from '../../src/client/call.js';
+import { serverHealth } from '../../src/client/server-control.js';
+import type { ManagedBrowser } from '../../src/launcher/launch.js';
 import { CLI_ENTRY } from '../../src/paths.js';
-import { EXAMPLE_USERSCRIPTS, startStack, waitFor, type Stack } from './harness.js';
+import { EXAMPLE_USERSCRIPTS, freePort, launchConnected, runCli, startStack, waitFor, type Stack } from './harness.js';
+
+/** Browser "b"'s only userscript: `onlyInB`, which the stack's browser does not have. */
+const B_USERSCRIPTS = fileURLToPath(new URL('../fixtures/userscripts-mcp-b/', import.meta.url));
 
 interface ToolResult {
   content: { type: string; text?: string }[];
@@ -35,13 +42,15 @@ interface Agent {
 type Door = 'stdio' | 'http';
 type Sdk = 'v1' | 'v2' | 'v2-2026';
 
-async function connectAgent(stack: Stack, door: Door, sdk: Sdk, pages: string[] = []): Promise<Agent> {
+/** An agent of `sdk` over `door`, with tools of its own for `pages`; `browser` pins it (`--browser`, `?browser=`). */
+async function connectAgent(stack: Stack, door: Door, sdk: Sdk, pages: string[] = [], browser?: string): Promise<Agent> {
   const label = `${sdk} over ${door}`;
   let changed: () => void = () => {};
   const onChange = () => changed();
-  const stdioArgs = [CLI_ENTRY, 'mcp', '--port', String(stack.port), ...pages.flatMap((page) => ['--page', page])];
+  const stdioArgs = [CLI_ENTRY, 'mcp', '--port', String(stack.port), ...pages.flatMap((page) => ['--page', page]), ...(browser ? ['--browser', browser] : [])];
   const url = new URL(`http://127.0.0.1:${stack.port}/mcp`);
   for (const page of pages) url.searchParams.append('page', page);
+  if (browser) url.searchParams.set('browser', browser);
 
   if (sdk === 'v1') {
     const client = new V1Client({ name: 'any-test-v1', version: '1.0.0' });
@@ -142,7 +151,7 @@ describe('agents over MCP', () => {
     await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
     const listed = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, session);
     const names = ((listed.message?.result?.tools ?? []) as { name: string }[]).map((tool) => tool.name);
-    assert.deepEqual(names, ['list_page_methods', 'call_page_method']);
+    assert.deepEqual(names, ['list_page_methods', 'call_page_method', 'list_browsers']);
     const closed = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } });
     assert.equal(closed.status, 200);
   });
@@ -254,6 +263,133 @@ describe('agents over MCP', () => {
       await httpAgent.close();
     }
   });
+});
+
+describe('agents and several browsers', () => {
+  let stack: Stack;
+  let b: ManagedBrowser | undefined;
+  /** The stack's browser's name: the default, connected first. */
+  let first: string;
+  before(async () => {
+    // A short first browser-wait: by the time "b" is up, a name not connected fails at once.
+    stack = await startStack({ browserWaitMs: 2_000 });
+    b = (await launchConnected(stack.server, { name: 'b', userscripts: B_USERSCRIPTS })).browser;
+    first = stack.server.dispatcher.browsers[0]!.name;
+  });
+  after(async () => {
+    await b?.close();
+    await stack?.close();
+  });
+
+  const methodNames = (result: ToolResult) => ((result.structuredContent?.result ?? []) as { name: string }[]).map((method) => method.name);
+
+  for (const [door, sdk] of [['stdio', 'v1'], ['http', 'v2']] as const) {
+    test(`call_page_method and list_page_methods run in the browser named (${sdk} over ${door})`, async () => {
+      const page = stack.pages.url(`/browsers/named-${door}`);
+      const agent = await connectAgent(stack, door, sdk);
+      try {
+        const inB = await agent.callTool('call_page_method', { page, method: 'onlyInB', browser: 'b' });
+        assert.deepEqual(inB.structuredContent, { result: 'ran in b' }, JSON.stringify(inB));
+        assert.deepEqual(methodNames(await agent.callTool('list_page_methods', { page, browser: 'b' })), ['onlyInB']);
+        // The same page named in the other browser: its own methods, and no onlyInB.
+        const inFirst = await agent.callTool('call_page_method', { page, method: 'onlyInB', browser: first });
+        assert.equal(inFirst.isError, true);
+        assert.match(inFirst.content[0]?.text ?? '', /METHOD_NOT_FOUND/);
+        assert.ok(methodNames(await agent.callTool('list_page_methods', { page, browser: first })).includes('echo'));
+      } finally {
+        await agent.close();
+      }
+    });
+
+    test(`a browser not connected is a NO_BROWSER tool error naming the connected ones; a bad name, a protocol error (${sdk} over ${door})`, async () => {
+      const page = stack.pages.url(`/browsers/unknown-${door}`);
+      const agent = await connectAgent(stack, door, sdk);
+      try {
+        for (const result of [
+          await agent.callTool('call_page_method', { page, method: 'echo', browser: 'nope' }),
+          await agent.callTool('list_page_methods', { page, browser: 'nope' }),
+        ]) {
+          assert.equal(result.isError, true, JSON.stringify(result));
+          assert.match(result.content[0]?.text ?? '', new RegExp(`^NoBrowserError \\(NO_BROWSER\\): No browser named "nope" .*Connected: "${first}" .*"b" `));
+        }
+        await assert.rejects(agent.callTool('call_page_method', { page, method: 'echo', browser: 'no such' }), /browser must be a name/);
+      } finally {
+        await agent.close();
+      }
+    });
+
+    test(`list_browsers lists both, the default first (${sdk} over ${door})`, async () => {
+      const agent = await connectAgent(stack, door, sdk);
+      try {
+        const listed = (await agent.callTool('list_browsers', {})).structuredContent?.result as Record<string, unknown>[];
+        assert.deepEqual(listed.map(({ name, kind, default: isDefault }) => [name, kind, isDefault]), [[first, 'managed', true], ['b', 'managed', false]]);
+        for (const browser of listed) {
+          assert.deepEqual(Object.keys(browser), ['name', 'kind', 'brand', 'version', 'openTabs', 'callsInFlight', 'default']);
+          assert.ok(typeof browser.brand === 'string' && browser.brand && typeof browser.version === 'string' && browser.version, JSON.stringify(browser));
+          assert.ok(typeof browser.openTabs === 'number' && typeof browser.callsInFlight === 'number', JSON.stringify(browser));
+        }
+      } finally {
+        await agent.close();
+      }
+    });
+  }
+
+  for (const [door, sdk, how] of [['stdio', 'v2', 'any mcp --browser b'], ['http', 'v1', '/mcp?browser=b']] as const) {
+    test(`${how}: the page tools, their watch and calls that name no browser go to b; naming another is FORBIDDEN`, async () => {
+      const page = stack.pages.url(`/browsers/pinned-${door}`);
+      const agent = await connectAgent(stack, door, sdk, [page], 'b');
+      try {
+        // Unpinned, the first listing would open the page in the default browser, with echo and no onlyInB.
+        const tools = (await agent.listTools()).map((tool) => tool.name);
+        assert.ok(tools.includes('onlyInB') && !tools.includes('echo'), tools.join(','));
+        assert.deepEqual((await agent.callTool('onlyInB', {})).structuredContent, { result: 'ran in b' });
+        const elsewhere = stack.pages.url(`/browsers/pinned-${door}-generic`);
+        assert.deepEqual((await agent.callTool('call_page_method', { page: elsewhere, method: 'onlyInB' })).structuredContent, { result: 'ran in b' });
+        assert.deepEqual((await agent.callTool('call_page_method', { page: elsewhere, method: 'onlyInB', browser: 'b' })).structuredContent, { result: 'ran in b' });
+        const refused = await agent.callTool('call_page_method', { page: elsewhere, method: 'echo', browser: first });
+        assert.equal(refused.isError, true);
+        assert.match(refused.content[0]?.text ?? '', /^ForbiddenError \(FORBIDDEN\): This MCP server may use only the browser "b" \(its --browser flag\)/);
+        const listed = (await agent.callTool('list_browsers', {})).structuredContent?.result as { name: string; default: boolean }[];
+        assert.deepEqual(listed.map(({ name, default: isDefault }) => [name, isDefault]), [['b', true]]);
+
+        // The page open in the default browser too: unpinned, the watch's look (which goes to the
+        // browser holding a tab, the first connected among equals) would swap b's tools for its.
+        await stack.server.call(page, 'echo', {}, { browser: first });
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        const later = (await agent.listTools()).map((tool) => tool.name);
+        assert.ok(later.includes('onlyInB') && !later.includes('echo'), later.join(','));
+      } finally {
+        await agent.close();
+      }
+    });
+  }
+
+  test('a --browser or browser= that is not a name is refused: a usage error (exit 2), a 400', async () => {
+    const cli = await runCli(['mcp', '--port', String(stack.port), '--browser', 'no such'], { timeoutMs: 10_000 });
+    assert.equal(cli.code, 2, cli.stderr);
+    assert.match(cli.stderr, /--browser must be a name such as/);
+    const response = await fetch(`http://127.0.0.1:${stack.port}/mcp?browser=no%20such`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { error: { message: string } }).error.message, /^Bad \/mcp URL: browser= must be a name such as/);
+  });
+});
+
+test('list_browsers over stdio with no server running: a NO_SERVER tool error that says how one starts, and none is started', async () => {
+  const port = await freePort();
+  const client = new V1Client({ name: 'any-test-v1', version: '1.0.0' });
+  await client.connect(new V1StdioTransport({ command: process.execPath, args: [CLI_ENTRY, 'mcp', '--port', String(port)], stderr: 'pipe' }));
+  try {
+    const result = await client.callTool({ name: 'list_browsers', arguments: {} }) as ToolResult;
+    assert.equal(result.isError, true);
+    assert.match(result.content[0]?.text ?? '', new RegExp(`^NoServerError \\(NO_SERVER\\): No any server is running on port ${port}.*starts one`));
+    assert.equal(await serverHealth(port), undefined, 'no server was started');
+  } finally {
+    await client.close();
+  }
 });
 
 describe('an agent configured as the README says, with the example userscript', () => {

@@ -443,6 +443,10 @@ describe('the server\'s boundary', () => {
           reached.push(`methods of ${page}`);
           return [];
         },
+        browsers: async () => {
+          reached.push('browsers');
+          return [];
+        },
       };
       const door = createMcpHttpDoor(access, () => {});
       const handed: string[] = [];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { Client, ProtocolError } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
-import { AgentTools, CALL_PAGE_METHOD, LIST_PAGE_METHODS } from '../../src/mcp/agent-tools.js';
+import { AgentTools, CALL_PAGE_METHOD, LIST_BROWSERS, LIST_PAGE_METHODS } from '../../src/mcp/agent-tools.js';
 import { allowList } from '../../src/mcp/allow-list.js';
 import { createMcpServer } from '../../src/mcp/mcp-server.js';
 import type { PageAccess, PageCallOptions } from '../../src/mcp/page-access.js';
@@ -48,6 +48,10 @@ async function connect(answer: (recorded: Recorded) => Promise<unknown> = async 
       recorded.push({ what: 'methods', page, options });
       return [ASK];
     },
+    browsers: async () => [{
+      name: 'chromium', kind: 'managed', brand: 'Chromium', version: '142.0.7444.59', installId: 'i', workerId: 'w',
+      extensionVersion: '0.1.0', userAgent: 'Mozilla/5.0', connectedAt: '2026-12-02T07:00:00.000Z', openTabs: 1, callsInFlight: 0,
+    }],
   };
   const tools = new AgentTools({ access, pages: [PAGE], allow: allowList() });
   const server = createMcpServer(tools);
@@ -83,8 +87,8 @@ describe('the MCP server (SDK binding)', () => {
   test('tools/list: the generic tools and the page\'s, with their schemas and annotations', async () => {
     const { client, recorded } = await connect();
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask']);
-    const ask = tools[2]!;
+    assert.deepEqual(tools.map((tool) => tool.name), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, LIST_BROWSERS, 'ask']);
+    const ask = tools[3]!;
     assert.deepEqual(ask.inputSchema, ASK.inputSchema);
     assert.match(ask.description ?? '', /^Asks ChatGPT a question\./);
     assert.deepEqual(ask.annotations, { readOnlyHint: false, openWorldHint: true });
@@ -106,6 +110,14 @@ describe('the MCP server (SDK binding)', () => {
     assert.ok(calls.every((r) => r.options.signal instanceof AbortSignal), 'each call has the request\'s signal');
   });
 
+  test('tools/call: list_browsers, and a call in the browser the agent names', async () => {
+    const { client, recorded } = await connect();
+    const listed = await client.callTool({ name: LIST_BROWSERS, arguments: {} });
+    assert.deepEqual(listed.structuredContent, { result: [{ name: 'chromium', kind: 'managed', brand: 'Chromium', version: '142.0.7444.59', openTabs: 1, callsInFlight: 0, default: true }] });
+    await client.callTool({ name: CALL_PAGE_METHOD, arguments: { page: PAGE, method: 'ask', browser: 'chromium' } });
+    assert.equal(recorded.find((r) => r.what === 'call')!.options.browser, 'chromium');
+  });
+
   test('a call that fails is a tool result with isError, not a JSON-RPC error', async () => {
     const { client } = await connect(async () => {
       throw CallFailure.of('TAB_FAILED', 'The page did not load.');
@@ -121,6 +133,8 @@ describe('the MCP server (SDK binding)', () => {
     await rejectsWith(client.callTool({ name: CALL_PAGE_METHOD, arguments: { page: 'javascript:alert(1)', method: 'x' } }), -32602, /Bad arguments for call_page_method: .*http/);
     await rejectsWith(client.callTool({ name: CALL_PAGE_METHOD, arguments: { page: PAGE, method: 'ask', code: 'alert(1)' } }), -32602, /unknown field "code"/);
     await rejectsWith(client.callTool({ name: LIST_PAGE_METHODS, arguments: {} }), -32602, /missing field "page"/);
+    await rejectsWith(client.callTool({ name: CALL_PAGE_METHOD, arguments: { page: PAGE, method: 'ask', browser: 'my browser' } }), -32602, /browser must be a name such as/);
+    await rejectsWith(client.callTool({ name: LIST_BROWSERS, arguments: { page: PAGE } }), -32602, /list_browsers: it takes none/);
     await rejectsWith(client.callTool({ name: 'evaluate', arguments: { code: '1' } }), -32602, /no tool "evaluate"/);
     assert.deepEqual(recorded.filter((r) => r.what === 'call'), []);
   });

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AgentTools, CALL_PAGE_METHOD, LIST_PAGE_METHODS, ToolRequestError, type AgentToolsOptions, type Tool } from '../../src/mcp/agent-tools.js';
+import { AgentTools, CALL_PAGE_METHOD, LIST_BROWSERS, LIST_PAGE_METHODS, ToolRequestError, type AgentToolsOptions, type Tool } from '../../src/mcp/agent-tools.js';
 import { allowList } from '../../src/mcp/allow-list.js';
 import type { PageAccess, PageCallOptions } from '../../src/mcp/page-access.js';
 import { MAX_TOOL_NAME, nameTools, pageLabel, toolNameOf } from '../../src/mcp/tool-names.js';
 import { toolError, toolResult } from '../../src/mcp/tool-results.js';
 import { toAnyError } from '../../src/protocol/error-classes.js';
-import { CallFailure, errorShape, type MethodInfo } from '../../src/protocol/index.js';
+import { CallFailure, errorShape, type BrowserInfo, type MethodInfo } from '../../src/protocol/index.js';
 
 const VALID_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -248,10 +248,19 @@ const ASK: MethodInfo = {
   inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'], additionalProperties: false },
 };
 
+/** A connected browser as the server's health lists it. */
+function browserInfo(name: string, kind: BrowserInfo['kind'] = 'managed', openTabs = 0): BrowserInfo {
+  return {
+    name, kind, brand: 'Chromium', version: '142.0.7444.59', installId: `install-${name}`, workerId: `worker-${name}`,
+    extensionVersion: '0.1.0', userAgent: 'Mozilla/5.0', connectedAt: '2026-12-02T07:00:00.000Z', openTabs, callsInFlight: 0,
+  };
+}
+
 /**
  * AgentTools over a fake PageAccess that records every listing and call. A page's entry in
  * `pages` is its methods, or an Error its listing throws; a listing opens the page's tab unless
  * openTab is false, and a page whose tab is not open has no methods, as with the real server.
+ * `browsers` is what the server says is connected, or an Error asking it throws.
  */
 function agentTools(methods: Record<string, MethodInfo[]>, options: Partial<AgentToolsOptions> = {}) {
   const pages: Record<string, MethodInfo[] | Error> = { ...methods };
@@ -264,6 +273,7 @@ function agentTools(methods: Record<string, MethodInfo[]>, options: Partial<Agen
     listings,
     calls,
     answer: (call: Call): unknown => ({ ran: call.method, params: call.params }),
+    browsers: [browserInfo('chromium')] as BrowserInfo[] | Error,
   };
   const access: PageAccess = {
     async call(page, method, params, callOptions) {
@@ -278,12 +288,17 @@ function agentTools(methods: Record<string, MethodInfo[]>, options: Partial<Agen
       if (listOptions.openTab !== false) open.add(page);
       return open.has(page) ? found : [];
     },
+    async browsers() {
+      if (state.browsers instanceof Error) throw state.browsers;
+      return state.browsers;
+    },
   };
   const tools = new AgentTools({ access, pages: [], allow: allowList(), ...options });
   return Object.assign(state, { tools });
 }
 
 const names = (tools: Tool[]) => tools.map((tool) => tool.name);
+const GENERIC = [LIST_PAGE_METHODS, CALL_PAGE_METHOD, LIST_BROWSERS];
 
 async function waitUntil(condition: () => boolean, what = 'the condition'): Promise<void> {
   for (let waited = 0; !condition(); waited += 5) {
@@ -294,24 +309,31 @@ async function waitUntil(condition: () => boolean, what = 'the condition'): Prom
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('AgentTools', () => {
-  test('lists the two generic tools, with object schemas and annotations, and touches no page without --page', async () => {
+  test('lists the three generic tools, with object schemas and annotations, and touches no page without --page', async () => {
     const { tools, listings, calls } = agentTools({});
     const listed = await tools.list();
-    assert.deepEqual(names(listed), [LIST_PAGE_METHODS, CALL_PAGE_METHOD]);
+    assert.deepEqual(names(listed), GENERIC);
     for (const tool of listed) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.inputSchema.additionalProperties, false, tool.name);
       assert.ok(tool.description.length > 0 && tool.title, tool.name);
-      assert.match(tool.description, /untrusted content/);
-      assert.equal(tool.annotations.openWorldHint, true, tool.name);
     }
-    const [list, call] = listed as [Tool, Tool];
+    const [list, call, browsers] = listed as [Tool, Tool, Tool];
+    for (const pageTool of [list, call]) {
+      assert.match(pageTool.description, /untrusted content/);
+      assert.equal(pageTool.annotations.openWorldHint, true, pageTool.name);
+      assert.match((pageTool.inputSchema.properties as { browser: { description: string } }).browser.description,
+        /omit to let any route: the browser holding a tab for the page, else the default/);
+    }
     assert.deepEqual(list.inputSchema.required, ['page']);
-    assert.deepEqual(Object.keys(list.inputSchema.properties as object), ['page']);
+    assert.deepEqual(Object.keys(list.inputSchema.properties as object), ['page', 'browser']);
     assert.equal(list.annotations.readOnlyHint, true);
     assert.deepEqual(call.inputSchema.required, ['page', 'method']);
-    assert.deepEqual(Object.keys(call.inputSchema.properties as object), ['page', 'method', 'params', 'timeout']);
+    assert.deepEqual(Object.keys(call.inputSchema.properties as object), ['page', 'method', 'params', 'timeout', 'browser']);
     assert.equal(call.annotations.readOnlyHint, false);
+    assert.deepEqual(browsers.inputSchema, { type: 'object', properties: {}, additionalProperties: false });
+    assert.deepEqual(browsers.annotations, { readOnlyHint: true, openWorldHint: false });
+    assert.ok(listed.every((tool) => tool.description.length < 400), 'descriptions stay short: agents pay for every word');
     assert.deepEqual([listings, calls], [[], []]);
   });
 
@@ -320,7 +342,7 @@ describe('AgentTools', () => {
       [PAGE]: [ASK, { name: 'count' }, { name: 'odd', inputSchema: { type: 'string', properties: { x: { type: 'number' } } } }, { name: 'loose', inputSchema: { properties: {} } }],
     }, { pages: [PAGE] });
     const listed = await tools.list();
-    assert.deepEqual(names(listed), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask', 'count', 'odd', 'loose']);
+    assert.deepEqual(names(listed), [...GENERIC, 'ask', 'count', 'odd', 'loose']);
     const byName = new Map(listed.map((tool) => [tool.name, tool]));
     const ask = byName.get('ask')!;
     assert.deepEqual(ask.inputSchema, ASK.inputSchema);
@@ -340,7 +362,7 @@ describe('AgentTools', () => {
       [PAGE]: [ASK, { name: CALL_PAGE_METHOD }],
       [OTHER]: [{ name: 'ask' }],
     }, { pages: [PAGE, OTHER] });
-    assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask', `chatgpt.com.${CALL_PAGE_METHOD}`, 'example.com.ask']);
+    assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask', `chatgpt.com.${CALL_PAGE_METHOD}`, 'example.com.ask']);
   });
 
   test('the first listing opens the page\'s tab; later ones only look at an open tab', async () => {
@@ -351,18 +373,18 @@ describe('AgentTools', () => {
     await tools.list();
     assert.deepEqual(listings.slice(1).map((listing) => listing.options), [{ openTab: false, timeout: 5_000 }, { openTab: false, timeout: 5_000 }]);
     open.delete(PAGE); // the user closed the tab
-    assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD], 'its tools go');
+    assert.deepEqual(names(await tools.list()), GENERIC, 'its tools go');
     assert.equal(listings.at(-1)!.options.openTab, false, 'and it is not opened again');
   });
 
   test('a first listing that fails (no browser yet) is tried again with openTab; a page that fails later keeps its tools', async () => {
     const { tools, listings, pages } = agentTools({ [PAGE]: new CallFailure(errorShape('NO_BROWSER', 'none')) as unknown as MethodInfo[] }, { pages: [PAGE] });
-    assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD], 'listing does not fail');
+    assert.deepEqual(names(await tools.list()), GENERIC, 'listing does not fail');
     pages[PAGE] = [ASK];
-    assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask']);
+    assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask']);
     assert.deepEqual(listings.map((listing) => listing.options.openTab), [true, true]);
     pages[PAGE] = new Error('slow page') as unknown as MethodInfo[];
-    assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask'], 'kept');
+    assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask'], 'kept');
     assert.equal(listings.at(-1)!.options.openTab, false);
   });
 
@@ -379,7 +401,7 @@ describe('AgentTools', () => {
 
       pages[PAGE] = [ASK]; // a userscript registered late
       await waitUntil(() => changes === 1, 'a method appearing');
-      assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask']);
+      assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask']);
 
       pages[PAGE] = [{ ...ASK, description: 'Asks, differently.' }];
       await waitUntil(() => changes === 2, 'a description changing');
@@ -390,7 +412,7 @@ describe('AgentTools', () => {
 
       open.delete(PAGE);
       await waitUntil(() => changes === 3, 'the tab closing');
-      assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD]);
+      assert.deepEqual(names(await tools.list()), GENERIC);
     } finally {
       stop();
     }
@@ -499,10 +521,105 @@ describe('AgentTools', () => {
     });
   });
 
+  describe('browsers', () => {
+    test('list_page_methods and call_page_method pass the browser the agent names, and none when it names none', async () => {
+      const { tools, listings, calls } = agentTools({ [OTHER]: [ASK] });
+      await tools.call(LIST_PAGE_METHODS, { page: OTHER, browser: 'work' });
+      await tools.call(LIST_PAGE_METHODS, { page: OTHER });
+      await tools.call(CALL_PAGE_METHOD, { page: OTHER, method: 'echo', browser: 'b.2_x-Y' });
+      await tools.call(CALL_PAGE_METHOD, { page: OTHER, method: 'echo' });
+      assert.deepEqual(listings.map((listing) => listing.options.browser), ['work', undefined]);
+      assert.deepEqual(calls.map((call) => call.options.browser), ['b.2_x-Y', undefined]);
+      assert.ok(!('browser' in listings[1]!.options) && !('browser' in calls[1]!.options), 'absent, so that the server routes');
+    });
+
+    test('a browser that is not a name is a ToolRequestError naming the rule, and nothing runs', async () => {
+      const { tools, listings, calls } = agentTools({ [OTHER]: [ASK] });
+      for (const browser of ['', 'my browser', '-work', '.x', 'w'.repeat(64), 'wörk', 5, null, ['work']]) {
+        for (const [name, args] of [[LIST_PAGE_METHODS, { page: OTHER, browser }], [CALL_PAGE_METHOD, { page: OTHER, method: 'echo', browser }]] as const) {
+          await assert.rejects(tools.call(name, args), (error: Error) =>
+            error instanceof ToolRequestError && new RegExp(`^Bad arguments for ${name}: browser must be a`).test(error.message), `${name} ${JSON.stringify(browser)}`);
+        }
+      }
+      assert.deepEqual([listings, calls], [[], []]);
+    });
+
+    test('a browser that is not connected: the server\'s NO_BROWSER, naming the connected ones, as a tool error', async () => {
+      const state = agentTools({});
+      const noSuch = CallFailure.of('NO_BROWSER', 'No browser named "nope" is connected to the any server on port 8765. Connected: "chromium" (managed Chromium 142), "b" (managed Chromium 142).');
+      state.answer = () => {
+        throw noSuch;
+      };
+      const result = await state.tools.call(CALL_PAGE_METHOD, { page: OTHER, method: 'echo', browser: 'nope' });
+      assert.deepEqual(result, toolError(noSuch));
+      assert.match(result.content[0]!.text, /^NoBrowserError \(NO_BROWSER\): .*Connected: "chromium".*"b"/);
+    });
+
+    test('list_browsers: the connected browsers, the first the default, with what an agent needs to pick one', async () => {
+      const state = agentTools({});
+      state.browsers = [browserInfo('chromium', 'managed', 2), browserInfo('chrome', 'everyday', 7)];
+      const result = await state.tools.call(LIST_BROWSERS, {});
+      assert.deepEqual(result.structuredContent, { result: [
+        { name: 'chromium', kind: 'managed', brand: 'Chromium', version: '142.0.7444.59', openTabs: 2, callsInFlight: 0, default: true },
+        { name: 'chrome', kind: 'everyday', brand: 'Chromium', version: '142.0.7444.59', openTabs: 7, callsInFlight: 0, default: false },
+      ] });
+      assert.doesNotMatch(result.content[0]!.text, /installId|workerId|userAgent/, 'no more than an agent needs');
+      assert.deepEqual((await state.tools.call(LIST_BROWSERS, undefined)).structuredContent, result.structuredContent, 'no arguments at all is fine too');
+      state.browsers = [];
+      assert.deepEqual((await state.tools.call(LIST_BROWSERS, {})).structuredContent, { result: [] });
+      state.browsers = new CallFailure(errorShape('NO_SERVER', 'No any server is running on port 8765.'));
+      const failed = await state.tools.call(LIST_BROWSERS, {});
+      assert.equal(failed.isError, true);
+      assert.equal(failed.content[0]!.text, 'NoServerError (NO_SERVER): No any server is running on port 8765.');
+      for (const bad of [{ browser: 'b' }, [1], 'x']) await assert.rejects(state.tools.call(LIST_BROWSERS, bad), ToolRequestError, JSON.stringify(bad));
+    });
+
+    test('--browser pins page tools, their watch, and calls and listings that name no browser', async () => {
+      const { tools, listings, calls } = agentTools({ [PAGE]: [ASK], [OTHER]: [ASK] }, { pages: [PAGE], browser: 'b', watchIntervalMs: 10 });
+      assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask']);
+      const stop = tools.watch(() => {});
+      try {
+        await waitUntil(() => listings.length >= 3, 'the watch looking');
+      } finally {
+        stop();
+      }
+      await tools.call('ask', { prompt: 'hi' });
+      await tools.call(CALL_PAGE_METHOD, { page: OTHER, method: 'ask' });
+      await tools.call(LIST_PAGE_METHODS, { page: OTHER });
+      await tools.call(CALL_PAGE_METHOD, { page: OTHER, method: 'ask', browser: 'b' });
+      await tools.call(LIST_PAGE_METHODS, { page: OTHER, browser: 'b' });
+      assert.ok(listings.every((listing) => listing.options.browser === 'b'), JSON.stringify(listings.map((listing) => listing.options)));
+      assert.deepEqual(calls.map((call) => [call.page, call.options.browser]), [[PAGE, 'b'], [OTHER, 'b'], [OTHER, 'b']]);
+    });
+
+    test('--browser: naming another browser is FORBIDDEN, and nothing runs', async () => {
+      const { tools, listings, calls } = agentTools({ [OTHER]: [ASK] }, { browser: 'b' });
+      for (const result of [
+        await tools.call(CALL_PAGE_METHOD, { page: OTHER, method: 'ask', browser: 'chrome' }),
+        await tools.call(LIST_PAGE_METHODS, { page: OTHER, browser: 'chrome' }),
+      ]) {
+        assert.equal(result.isError, true);
+        assert.equal((result.structuredContent as { error: { code: string } }).error.code, 'FORBIDDEN');
+        assert.match(result.content[0]!.text, /^ForbiddenError \(FORBIDDEN\): This MCP server may use only the browser "b" \(its --browser flag\), not "chrome"\./);
+      }
+      assert.deepEqual([listings, calls], [[], []]);
+    });
+
+    test('--browser: list_browsers lists only the pinned browser, as the default, or none when it is not connected', async () => {
+      const state = agentTools({}, { browser: 'b' });
+      state.browsers = [browserInfo('chromium'), browserInfo('b', 'managed', 1)];
+      assert.deepEqual((await state.tools.call(LIST_BROWSERS, {})).structuredContent, { result: [
+        { name: 'b', kind: 'managed', brand: 'Chromium', version: '142.0.7444.59', openTabs: 1, callsInFlight: 0, default: true },
+      ] });
+      state.browsers = [browserInfo('chromium')];
+      assert.deepEqual((await state.tools.call(LIST_BROWSERS, {})).structuredContent, { result: [] });
+    });
+  });
+
   describe('--allow', () => {
     test('page patterns: pages not allowed are neither listed, nor listable, nor callable', async () => {
       const { tools, listings, calls } = agentTools({ [PAGE]: [ASK], [OTHER]: [{ name: 'secret' }] }, { pages: [PAGE, OTHER], allow: allowList(['https://chatgpt.com/*']) });
-      assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask']);
+      assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask']);
       assert.deepEqual(listings.map((listing) => listing.page), [PAGE], 'the page not allowed is not even looked at');
       const listing = await tools.call(LIST_PAGE_METHODS, { page: OTHER });
       assert.equal(listing.isError, true);
@@ -518,7 +635,7 @@ describe('AgentTools', () => {
 
     test('method patterns: only matching methods are tools, listed, or callable', async () => {
       const { tools, calls } = agentTools({ [PAGE]: [ASK, { name: 'readAll' }, { name: 'deleteAll' }] }, { pages: [PAGE], allow: allowList(['ask', 'read*']) });
-      assert.deepEqual(names(await tools.list()), [LIST_PAGE_METHODS, CALL_PAGE_METHOD, 'ask', 'readAll']);
+      assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask', 'readAll']);
       const listing = await tools.call(LIST_PAGE_METHODS, { page: PAGE });
       assert.deepEqual((listing.structuredContent!.result as MethodInfo[]).map((method) => method.name), ['ask', 'readAll']);
       const refused = await tools.call(CALL_PAGE_METHOD, { page: PAGE, method: 'deleteAll' });
