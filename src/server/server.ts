@@ -180,12 +180,17 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
         await mcp.close();
         await new Promise((resolve) => setImmediate(resolve));
         for (const client of [...sockets.clients, ...clientSockets.clients]) client.close(1001, 'any server shutting down');
+        // A peer that never answers the close handshake (a frozen browser) would hold its upgraded
+        // socket, and so server.close(), for ws's 30 s: past the grace, such sockets are cut.
+        const cutStragglers = setTimeout(() => {
+          for (const client of [...sockets.clients, ...clientSockets.clients]) client.terminate();
+        }, SHUTDOWN_GRACE_MS);
         await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         })));
-        for (const client of [...sockets.clients, ...clientSockets.clients]) client.terminate(); // don't wait for close handshakes
+        clearTimeout(cutStragglers);
         sockets.close();
         clientSockets.close();
       })();

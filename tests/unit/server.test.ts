@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
@@ -94,6 +95,22 @@ describe('the any server', () => {
     assert.equal(response.status, 502);
     assert.equal(response.body.error.code, 'DISCONNECTED');
     assert.match(response.body.error.message, /shut down/);
+  });
+
+  test('shutting down does not wait for a WebSocket peer that never answers the close handshake (a frozen browser)', async () => {
+    const own = await startServer({ port: 0 });
+    const peer = connect(own.port, '127.0.0.1');
+    await new Promise((resolve) => peer.once('connect', resolve));
+    peer.write(`GET /client HTTP/1.1\r\nHost: 127.0.0.1:${own.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    const [handshake] = await Promise.all([new Promise<Buffer>((resolve) => peer.once('data', resolve))]);
+    assert.match(handshake.toString(), /^HTTP\/1\.1 101/);
+    peer.pause(); // from now on it reads nothing and answers nothing
+    const started = Date.now();
+    await own.close();
+    const took = Date.now() - started;
+    peer.destroy();
+    assert.ok(took < 5_000, `close() took ${took} ms; ws waits 30 s for a close handshake`);
   });
 
   test('GET /health says whether a browser is connected', async () => {
