@@ -153,6 +153,12 @@ export async function postJson(port: number, path: string, body: unknown, header
   return { status: response.status, body: await response.json() as Record<string, any> };
 }
 
+/** GETs a JSON answer (`/health`, `/status`) from the any server the way any HTTP client would. */
+export async function getJson(port: number, path: string) {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: await response.json() as Record<string, any> };
+}
+
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export interface CliOutcome {
@@ -185,6 +191,18 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/**
+ * The renderer processes that host the extension service workers of the browser whose process
+ * group is `browserPid`: killing them restarts the workers, as a crash would, without DevTools.
+ */
+export function extensionProcessesOf(browserPid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,pgid=,args=']).toString().trim().split('\n');
+  return rows
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, pgid, ...args]) => Number(pgid) === browserPid && args.join(' ').includes('--extension-process'))
+    .map(([pid]) => Number(pid));
 }
 
 /**
