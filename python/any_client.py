@@ -44,6 +44,16 @@ userscript gave them::
     [{'name': 'pageInfo', 'description': 'Waits `delay` ms, then returns the page title, URL and
       ready state.', 'inputSchema': {'type': 'object', 'properties': {'delay': {...}}}}]
 
+Several browsers
+----------------
+
+Several browsers may be connected to one server -- your everyday Chrome, managed ones started
+with ``npx any launch --name <name>``. ``npx any status`` lists them by name. A call runs in the
+browser it names with ``browser=``; without one, in the browser that already holds a tab for the
+page, else in the one that connected first::
+
+    >>> any_client.call("https://example.com/", "headline", browser="work")
+
 Installation
 ------------
 
@@ -76,8 +86,8 @@ The codes are those of the any server (see its README): ``BAD_REQUEST``, ``NO_SE
 ``TOO_LARGE``, ``INTERNAL``.
 
 Bad arguments (a page that is not an absolute http/https URL, an empty method name, params that
-are not a JSON-serialisable dict, a timeout that is not a positive number of seconds, a bad
-port) raise ``AnyError`` with code ``BAD_REQUEST`` and name ``BadRequestError`` -- the same error
+are not a JSON-serialisable dict, a timeout that is not a positive number of seconds, a
+malformed browser name, a bad port) raise ``AnyError`` with code ``BAD_REQUEST`` and name ``BadRequestError`` -- the same error
 the server gives for a malformed call -- before any request is made.
 
 Notes
@@ -99,6 +109,7 @@ import http.client
 import json
 import os
 import queue
+import re
 import select
 import shutil
 import signal
@@ -182,8 +193,8 @@ class AnyError(Exception):
         return f"AnyError(name={self.name!r}, message={self.message!r}, code={self.code!r})"
 
 
-def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_server=True,
-         server_command=None, on_progress=None):
+def call(page, method, params=None, *, timeout=None, browser=None, port=DEFAULT_PORT,
+         start_server=True, server_command=None, on_progress=None):
     """Run ``globalThis.__any__[method](params)`` in the browser tab at ``page``; return its result.
 
     ::
@@ -202,6 +213,13 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
       when it receives the call; ``None`` means the server's default of 30 s. At most 3600.
       Sent as whole milliseconds. The client itself gives up 5 s after that, so nothing hangs
       even if the server stops answering.
+    * ``browser`` -- the name of the connected browser to run in, as ``npx any status`` lists
+      them (``"chrome"``, ``"work"``: the ``--name`` of an ``npx any launch``). ``None`` (the
+      default) lets the server choose: the browser that already holds a tab for the page, else
+      the one that connected first. A name no connected browser has raises ``AnyError`` with
+      code ``NO_BROWSER``, whose message lists the connected ones -- at once, except while
+      browsers may still be connecting to a server that has just started, or that browser is
+      reconnecting after it dropped, when the call waits for it.
     * ``port`` -- the any server's port (8765 unless you chose another everywhere).
     * ``start_server`` -- when nothing listens on ``port``, start an any server and call again
       (the default). With ``False``, raise ``AnyError`` with code ``NO_SERVER`` instead.
@@ -221,7 +239,7 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
     (name ``BadRequestError``) before any request is sent. A method that throws raises it with
     code ``METHOD_THREW`` and the page error's own ``name``, ``message`` and ``stack``.
     """
-    body = _call_body(page, method, params, timeout)
+    body = _call_body(page, method, params, timeout, browser)
     _check_port(port)
     command = _checked_command(server_command)
     if on_progress is None:
@@ -234,8 +252,8 @@ def call(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_se
         return values.result
 
 
-def stream(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_server=True,
-           server_command=None):
+def stream(page, method, params=None, *, timeout=None, browser=None, port=DEFAULT_PORT,
+           start_server=True, server_command=None):
     """Call like :func:`call`, and iterate over the progress values the method sends as they come.
 
     ::
@@ -273,7 +291,7 @@ def stream(page, method, params=None, *, timeout=None, port=DEFAULT_PORT, start_
     Bad arguments raise ``AnyError`` with code ``BAD_REQUEST`` here, before any request is sent;
     every other failure is raised by the iteration (or by ``.result``).
     """
-    body = _call_body(page, method, params, timeout)
+    body = _call_body(page, method, params, timeout, browser)
     _check_port(port)
     command = _checked_command(server_command)
     return Stream(port, body, timeout, start_server, command)
@@ -481,7 +499,8 @@ class Stream:
             _forget_connection(connection)
 
 
-def methods(page, *, timeout=None, port=DEFAULT_PORT, start_server=True, server_command=None):
+def methods(page, *, timeout=None, browser=None, port=DEFAULT_PORT, start_server=True,
+            server_command=None):
     """List the methods the page at ``page`` offers: those :func:`call` can run there.
 
     ::
@@ -503,14 +522,15 @@ def methods(page, *, timeout=None, port=DEFAULT_PORT, start_server=True, server_
     A page where no userscript registered a method gives ``[]``.
 
     Arguments: ``page``, ``timeout`` (seconds, for opening the tab and listing; ``None`` means
-    the server's default of 30 s, at most 3600), ``port``, ``start_server`` and
-    ``server_command``, all as for :func:`call`, which also starts a server when none runs.
+    the server's default of 30 s, at most 3600), ``browser`` (the connected browser whose tab
+    to list, by name), ``port``, ``start_server`` and ``server_command``, all as for
+    :func:`call`, which also starts a server when none runs.
 
     Raises :class:`AnyError` on any failure, as :func:`call` does: bad arguments raise it with
     code ``BAD_REQUEST`` (name ``BadRequestError``) before any request is sent; no browser gives
     ``NO_BROWSER``, a tab that fails to load ``TAB_FAILED``.
     """
-    body = _methods_body(page, timeout)
+    body = _methods_body(page, timeout, browser)
     _check_port(port, "request")
     command = _checked_command(server_command, "request")
     return _send("/methods", body, timeout, port, start_server, command)
@@ -587,7 +607,7 @@ def _bad(problem, what="call"):
     return _error("BAD_REQUEST", f"Bad {what}: {problem}.")
 
 
-def _call_body(page, method, params, timeout):
+def _call_body(page, method, params, timeout, browser):
     """The JSON body of ``POST /call``, or ``BadRequestError`` naming the first bad argument."""
     if not isinstance(page, str) or not _is_http_url(page):
         raise _bad("page must be an absolute http: or https: URL string, such as "
@@ -603,6 +623,8 @@ def _call_body(page, method, params, timeout):
     request = {"page": page, "method": method, "params": params}
     if timeout is not None:
         request["timeout"] = _timeout_ms(timeout)
+    if browser is not None:
+        request["browser"] = _browser_name(browser)
     try:
         return json.dumps(request, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError) as error:
@@ -610,7 +632,7 @@ def _call_body(page, method, params, timeout):
                    f"None): {error}") from None
 
 
-def _methods_body(page, timeout):
+def _methods_body(page, timeout, browser):
     """The JSON body of ``POST /methods``, or ``BadRequestError`` naming the first bad argument."""
     if not isinstance(page, str) or not _is_http_url(page):
         raise _bad("page must be an absolute http: or https: URL string, such as "
@@ -618,6 +640,8 @@ def _methods_body(page, timeout):
     request = {"page": page}
     if timeout is not None:
         request["timeout"] = _timeout_ms(timeout, "request")
+    if browser is not None:
+        request["browser"] = _browser_name(browser, "request")
     return json.dumps(request, separators=(",", ":")).encode("utf-8")
 
 
@@ -636,6 +660,18 @@ def _timeout_ms(timeout, what="call"):
     if not 0 < timeout <= _MAX_TIMEOUT:
         raise _bad(f"timeout must be more than 0 and at most {_MAX_TIMEOUT:g} seconds (got {timeout!r})", what)
     return max(1, round(timeout * 1000))
+
+
+# A browser's name, as the server checks it (the protocol's BrowserName).
+_BROWSER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def _browser_name(browser, what="call"):
+    if not isinstance(browser, str) or not _BROWSER_NAME.fullmatch(browser):
+        raise _bad("browser must be a name such as \"chrome\" or \"work\": letters, digits, \".\", "
+                   "\"_\" and \"-\", at most 63 characters, starting with a letter or digit "
+                   f"(got {browser!r})", what)
+    return browser
 
 
 def _check_port(port, what="call"):

@@ -14,6 +14,16 @@ export interface CallOptions {
   port?: number;
   /** Milliseconds the method may take, from the server's receipt of the call. Default 30 000. */
   timeout?: number;
+  /**
+   * The connected browser to run in, by the name `npx any status` lists (`chrome`, `work`, the
+   * `--name` of an `any launch`). Absent: the browser that already holds a tab for the page,
+   * else the one that connected first. A name that is not connected fails with NO_BROWSER,
+   * listing the connected ones: at once, except while browsers may still be connecting (the
+   * server's first `--browser-wait`, 10 s by default, after it starts) or that browser is
+   * reconnecting (2 s after it dropped), when the call waits for it. A malformed name fails
+   * with BAD_REQUEST, before anything is sent.
+   */
+  browser?: string;
   /** Aborting cancels the call: the method in the page sees its own `signal` abort. */
   signal?: AbortSignal;
   /**
@@ -42,7 +52,7 @@ export async function call<Result = unknown>(
   params: Record<string, unknown> = {},
   options: CallOptions = {},
 ): Promise<Result> {
-  const request = { page, method, params, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+  const request = { page, method, params, ...timeoutAndBrowser(options) };
   const valid = parse(CallRequest, request);
   if (!valid.ok) throw failure('BAD_REQUEST', `Bad call: ${valid.problem}.`);
   return (await send({ type: 'call', ...request }, options, `__any__.${method} on ${page}`)) as Result;
@@ -60,12 +70,20 @@ export interface MethodsOptions extends CallOptions {
 export async function methods(page: string, options: MethodsOptions = {}): Promise<MethodInfo[]> {
   const request = {
     page,
-    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...timeoutAndBrowser(options),
     ...(options.openTab === undefined ? {} : { openTab: options.openTab }),
   };
   const valid = parse(MethodsRequest, request);
   if (!valid.ok) throw failure('BAD_REQUEST', `Bad request: ${valid.problem}.`);
   return (await send({ type: 'list', ...request }, options, `listing the methods of ${page}`)) as MethodInfo[];
+}
+
+/** The options that travel in the request itself, when given (checked there by CallRequest and MethodsRequest). */
+function timeoutAndBrowser(options: CallOptions): { timeout?: number; browser?: string } {
+  return {
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(options.browser === undefined ? {} : { browser: options.browser }),
+  };
 }
 
 async function send(message: ConnectionRequest['message'], options: CallOptions, label: string): Promise<unknown> {

@@ -34,8 +34,8 @@ export type Progress = 'starting-server' | 'sent';
 
 /** A call or a method listing, as the client sends it; the connection adds `v` and an `id`. */
 export type OutgoingCall =
-  | { type: 'call'; page: string; method: string; params?: Record<string, unknown>; timeout?: number }
-  | { type: 'list'; page: string; timeout?: number; openTab?: boolean };
+  | { type: 'call'; page: string; method: string; params?: Record<string, unknown>; timeout?: number; browser?: string }
+  | { type: 'list'; page: string; timeout?: number; browser?: string; openTab?: boolean };
 
 export interface ConnectionRequest {
   message: OutgoingCall;

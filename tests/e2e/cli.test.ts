@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, freePort, postJson, runCli, startStack, waitFor, type Stack } from './harness.js';
+import { CLI, freePort, launchConnected, postJson, runCli, startStack, waitFor, type Stack } from './harness.js';
+import type { ManagedBrowser } from '../../src/launcher/launch.js';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { serverHealth } from '../../src/client/server-control.js';
 
@@ -82,9 +84,10 @@ describe('any call / status (with a browser connected)', () => {
     const outcome = await runCli(['status', '--port', String(stack.port)]);
     assert.equal(outcome.code, 0);
     assert.match(outcome.stdout, new RegExp(`server: +running on http://127.0.0.1:${stack.port}`));
-    assert.match(outcome.stdout, /browser: +connected since .*HeadlessChrome/);
+    const name = stack.server.dispatcher.browsers[0]!.name;
+    assert.match(outcome.stdout, new RegExp(`\nbrowser: +"${name}": managed \\S+ [\\d.]+, extension [\\d.]+, connected since \\S+; \\d+ open tabs?, 1 call in flight\n`));
     assert.match(outcome.stdout, new RegExp(`tab \\d+: ${stack.pages.url('/status-page')} — 1 call\\(s\\) running`));
-    assert.match(outcome.stdout, /calls: +1 in flight\n  __any__\.sleep on .*\/status-page: running, \d\.\d s/);
+    assert.match(outcome.stdout, new RegExp(`calls: +1 in flight\n  __any__\\.sleep on .*/status-page: running in "${name}" \\(the default browser\\), \\d\\.\\d s`));
     const json = await runCli(['status', '--json', '--port', String(stack.port)]);
     assert.equal(JSON.parse(json.stdout).calls.length, 1);
     assert.equal((await slow).code, 0);
@@ -202,6 +205,92 @@ describe('any call / status (with a browser connected)', () => {
     const outcome = await runCli(['call', stack.pages.url('/slow/page'), 'pageTitle', '-p', String(stack.port)]);
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.match(outcome.stderr, /^any: opening a tab for http:\/\/127\.0\.0\.1:\d+\/slow\/page\n/);
+  });
+});
+
+/** Loaded only into the browser named "b": its whoAmI answers 'b' (after `ms`, if given). */
+const USERSCRIPTS_B = fileURLToPath(new URL('../fixtures/userscripts-b/', import.meta.url));
+
+describe('--browser: two browsers on one server', () => {
+  /** The server's first browser wait, short: past it, a name no browser has fails at once. */
+  const BROWSER_WAIT_MS = 1_000;
+  let stack: Stack;
+  let a: string;
+  let b: ManagedBrowser | undefined;
+  before(async () => {
+    stack = await startStack({ browserWaitMs: BROWSER_WAIT_MS });
+    const serverStartedBy = Date.now();
+    a = stack.server.dispatcher.browsers[0]!.name;
+    b = (await launchConnected(stack.server, { name: 'b', userscripts: USERSCRIPTS_B })).browser;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, serverStartedBy + BROWSER_WAIT_MS - Date.now())));
+  });
+  after(async () => {
+    await b?.close();
+    await stack?.close();
+  });
+
+  test('any call --browser b runs in b; --browser <a> runs in a', async () => {
+    const inB = await runCli(['call', stack.pages.url('/named'), 'whoAmI', '--browser', 'b', '-p', String(stack.port)]);
+    assert.equal(inB.code, 0, inB.stderr);
+    assert.equal(inB.stdout, '"b"\n');
+    const streamed = await runCli(['call', stack.pages.url('/named'), 'whoAmI', '--stream', '--browser', 'b', '-p', String(stack.port)]);
+    assert.equal(streamed.stdout, '"b"\n', streamed.stderr);
+    const inA = await runCli(['call', stack.pages.url('/named'), 'whoAmI', '--browser', a, '-p', String(stack.port)]);
+    assert.equal(inA.code, EXIT_CODES.METHOD_NOT_FOUND);
+    assert.match(inA.stderr, /Methods here: .*echo/);
+  });
+
+  test('any methods --browser b lists b\'s methods', async () => {
+    const outcome = await runCli(['methods', stack.pages.url('/named-methods'), '--browser', 'b', '-p', String(stack.port)]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.deepEqual(JSON.parse(outcome.stdout), [{ name: 'whoAmI' }]);
+  });
+
+  test('a name no connected browser has: NoBrowserError listing the connected ones, exit 3, at once', async () => {
+    for (const command of [['call', stack.pages.url('/named'), 'echo'], ['methods', stack.pages.url('/named')]]) {
+      const started = Date.now();
+      const outcome = await runCli([...command, '--browser', 'nope', '-p', String(stack.port)]);
+      assert.equal(outcome.code, 3);
+      assert.match(outcome.stderr, new RegExp(`^NoBrowserError: No browser named "nope" .*Connected: "${a}" \\(managed .*\\), "b" \\(managed .*\\(NO_BROWSER\\)\n$`));
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+    }
+  });
+
+  test('a malformed name is a usage error, exit 2, naming the rule', async () => {
+    for (const command of [['call', stack.pages.url('/named'), 'echo'], ['methods', stack.pages.url('/named')]]) {
+      const outcome = await runCli([...command, '--browser', 'two words', '-p', String(stack.port)]);
+      assert.equal(outcome.code, 2);
+      assert.match(outcome.stderr, /--browser <name>.*browser must be a name such as "chrome" or "work"/);
+    }
+  });
+
+  test('any status lists both browsers by name, and each call in flight with its browser and route', async () => {
+    const page = stack.pages.url('/status-b');
+    const other = stack.pages.url('/status-a');
+    const port = String(stack.port);
+    assert.equal((await runCli(['call', page, 'whoAmI', '--browser', 'b', '-p', port])).code, 0);
+    await waitFor(() => stack.server.dispatcher.browsers.find((info) => info.name === 'b')!.openTabs > 0, 5_000, () => 'b did not report its tab');
+    const slow = [
+      runCli(['call', page, 'whoAmI', '{"ms": 3000}', '--browser', 'b', '-p', port]),
+      runCli(['call', page, 'whoAmI', '{"ms": 3000}', '-p', port]),
+      runCli(['call', other, 'sleep', '{"ms": 3000}', '-p', port]),
+    ];
+    const finished: string[] = [];
+    slow.forEach((outcome, i) => void outcome.then((done) => finished.push(`call ${i}: exit ${done.code} ${done.stdout}${done.stderr}`)));
+    await waitFor(() => stack.server.dispatcher.callsInFlight === 3, 5_000, () => `the calls did not start: ${JSON.stringify(stack.server.dispatcher.calls)} ${finished.join('; ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the tab for /status-a opens
+    const outcome = await runCli(['status', '-p', port]);
+    assert.equal(outcome.code, 0);
+    assert.match(outcome.stdout, new RegExp(`\nbrowser: +"${a}": managed \\S+ [\\d.]+, extension [\\d.]+, connected since \\S+; \\d+ open tabs?, 1 call in flight\n`));
+    assert.match(outcome.stdout, /\nbrowser: +"b": managed \S+ [\d.]+, extension [\d.]+, connected since \S+; \d+ open tabs?, 2 calls in flight\n/);
+    assert.match(outcome.stdout, /\ncalls: +3 in flight\n/);
+    const callLines = outcome.stdout.split('\n').filter((line) => line.startsWith('  __any__.')).map((line) => line.replace(/, \d+\.\d s$/, '')).sort();
+    assert.deepEqual(callLines, [
+      `  __any__.sleep on ${other}: running in "${a}" (the default browser)`,
+      `  __any__.whoAmI on ${page}: running in "b" (it holds a tab for the page)`,
+      `  __any__.whoAmI on ${page}: running in "b" (named by the call)`,
+    ]);
+    for (const outcome of await Promise.all(slow)) assert.equal(outcome.code, 0, outcome.stderr);
   });
 });
 

@@ -4,13 +4,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { call, methods } from '../../src/client/call.js';
+import { call, methods, stream } from '../../src/client/call.js';
 import { page } from '../../src/client/page.js';
 import { serverHealth, stopServer } from '../../src/client/server-control.js';
 import { BadRequestError, MethodNotFoundError, TimeoutError } from '../../src/client/errors.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { createServer as createNetServer } from 'node:net';
-import { freePort, runCli, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack } from './harness.js';
+import { fileURLToPath } from 'node:url';
+import { freePort, launchConnected, runCli, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack } from './harness.js';
+
+/** Loaded only into the browser named "b": its whoAmI answers 'b'. */
+const USERSCRIPTS_B = fileURLToPath(new URL('../fixtures/userscripts-b/', import.meta.url));
 
 /** PIDs of `any serve` processes on `port`. */
 function serverProcesses(port: number): number[] {
@@ -193,5 +197,67 @@ describe('server.call(): a program that runs its own server calls through it dir
     const pending = stack.server.call(stack.pages.url('/in-process'), 'waitForAbort', {}, { signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     await assert.rejects(pending, { code: 'CANCELLED' });
+  });
+});
+
+describe('the browser option: two browsers on one server', () => {
+  /** The server's first browser wait, short: past it, a name no browser has fails at once. */
+  const BROWSER_WAIT_MS = 1_000;
+  let stack: Stack;
+  let a: string;
+  let b: ManagedBrowser | undefined;
+  before(async () => {
+    stack = await startStack({ browserWaitMs: BROWSER_WAIT_MS });
+    const serverStartedBy = Date.now();
+    a = stack.server.dispatcher.browsers[0]!.name;
+    // b alone has tests/fixtures/userscripts-b, whose whoAmI answers 'b'.
+    b = (await launchConnected(stack.server, { name: 'b', userscripts: USERSCRIPTS_B })).browser;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, serverStartedBy + BROWSER_WAIT_MS - Date.now())));
+  });
+  after(async () => {
+    await b?.close();
+    await stack?.close();
+  });
+
+  test('call(), stream() and a page handle naming b run in b; naming a runs in a, though b holds the tab', async () => {
+    const url = stack.pages.url('/named');
+    const port = stack.port;
+    assert.equal(await call(url, 'whoAmI', {}, { port, browser: 'b' }), 'b');
+    assert.equal(await stream(url, 'whoAmI', {}, { port, browser: 'b' }).result, 'b');
+    assert.equal(await page(url, { port, browser: 'b' }).whoAmI!(), 'b');
+    await assert.rejects(call(url, 'whoAmI', {}, { port, browser: a }), (error: MethodNotFoundError) =>
+      error instanceof MethodNotFoundError && error.methods!.includes('echo') && !error.methods!.includes('whoAmI'));
+    assert.equal(await call(url, 'add', { a: 1, b: 2 }, { port, browser: a }), 3);
+  });
+
+  test('methods() naming b lists b\'s methods', async () => {
+    const url = stack.pages.url('/named-methods');
+    assert.deepEqual(await methods(url, { port: stack.port, browser: 'b' }), [{ name: 'whoAmI' }]);
+    assert.ok((await methods(url, { port: stack.port, browser: a })).some((method) => method.name === 'echo'));
+  });
+
+  test('a name no connected browser has fails at once with NO_BROWSER, listing the connected ones', async () => {
+    for (const attempt of [
+      () => call(stack.pages.url('/named'), 'echo', {}, { port: stack.port, browser: 'nope' }),
+      () => methods(stack.pages.url('/named'), { port: stack.port, browser: 'nope' }),
+    ]) {
+      const started = Date.now();
+      await assert.rejects(attempt(), {
+        code: 'NO_BROWSER',
+        name: 'NoBrowserError',
+        message: new RegExp(`No browser named "nope" .*Connected: "${a}" \\(managed .*\\), "b" \\(managed `),
+      });
+      assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    }
+  });
+
+  test('a malformed name is a BAD_REQUEST, before anything is sent', async () => {
+    const unused = await freePort();
+    for (const browser of ['two words', '', '-b', 'b'.repeat(64)]) {
+      await assert.rejects(call(stack.pages.url('/named'), 'echo', {}, { port: unused, browser }), { code: 'BAD_REQUEST', message: /^Bad call: browser must be a name/ });
+      await assert.rejects(methods(stack.pages.url('/named'), { port: unused, browser }), { code: 'BAD_REQUEST', message: /^Bad request: browser must be a name/ });
+      await assert.rejects(stream(stack.pages.url('/named'), 'echo', {}, { port: unused, browser }).result, { code: 'BAD_REQUEST' });
+    }
+    assert.equal(await serverHealth(unused), undefined, 'no server was started');
   });
 });

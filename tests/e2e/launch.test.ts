@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
 import { startServer } from '../../src/server/server.js';
-import { CLI, freePort, processGroupAlive, startPageServer, TEST_USERSCRIPTS, waitFor } from './harness.js';
+import { CLI, freePort, processGroupAlive, runCli, startPageServer, TEST_USERSCRIPTS, waitFor } from './harness.js';
 
 describe('any launch', () => {
   test('starts a browser that connects to a server started after it; SIGTERM closes it and removes its profile', async () => {
@@ -17,7 +17,9 @@ describe('any launch', () => {
     const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--userscripts', TEST_USERSCRIPTS, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
     let stdout = '';
+    let stderr = '';
     launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    launcher.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const pages = await startPageServer();
     let server;
     let pid = 0;
@@ -28,10 +30,16 @@ describe('any launch', () => {
       workDir = /temporary profile in (\S+)\./.exec(stdout)![1]!;
       for (const name of ['any test methods', 'any test: @match and @exclude', 'any test: @include']) assert.ok(stdout.includes(name), name);
       assert.ok(existsSync(workDir));
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // it asks for a server that is not there yet…
+      assert.equal(stderr, '', 'quietly');
 
       server = await startServer({ port });
       await waitFor(() => server!.dispatcher.browsers.length === 1, 10_000, () => 'the launched browser did not connect');
       assert.equal(await call(pages.url('/launched'), 'add', { a: 20, b: 22 }, { port }), 42);
+      // …and says once that it connected, under the name the server gave it (its brand's, without --name).
+      const name = server.dispatcher.browsers[0]!.name;
+      await waitFor(() => stdout.includes('Connected'), 5_000, () => stdout);
+      assert.ok(stdout.endsWith(`Press Ctrl-C to close it.\nConnected to the any server on port ${port} as "${name}".\n`), stdout);
     } finally {
       launcher.kill('SIGTERM');
       await server?.close();
@@ -40,6 +48,38 @@ describe('any launch', () => {
     assert.equal(await exited, 0);
     assert.equal(processGroupAlive(pid), false, 'no browser process is left');
     assert.equal(existsSync(workDir), false, 'the temporary profile is removed');
+  });
+
+  test('--name: the browser goes by that name; a name a connected browser has is refused; a malformed one too', async () => {
+    const server = await startServer({ port: 0 });
+    const port = String(server.port);
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--name', 'x', '--port', port], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    let stdout = '';
+    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    try {
+      await waitFor(() => stdout.includes('Connected'), 20_000, () => stdout);
+      assert.match(stdout, new RegExp(`\nConnected to the any server on port ${port} as "x"\\.\n$`));
+      assert.deepEqual(server.dispatcher.browsers.map((info) => [info.name, info.kind]), [['x', 'managed']]);
+
+      const taken = await runCli(['launch', '--headless', '--name', 'x', '--port', port]);
+      assert.equal(taken.code, 2);
+      assert.equal(taken.stdout, '', 'no browser was started');
+      assert.match(taken.stderr, new RegExp(`^error: a browser named "x" is already connected to the any server on port ${port} \\(managed .*\\)\\. ` +
+        'Choose another name, such as --name x-2, or close that browser first\\.\n'));
+
+      const malformed = await runCli(['launch', '--headless', '--name', 'two words', '--port', port]);
+      assert.equal(malformed.code, 2);
+      assert.equal(malformed.stdout, '');
+      assert.match(malformed.stderr, /--name <name>.*browser must be a name such as "chrome" or "work"/);
+      assert.equal(server.dispatcher.browsers.length, 1);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(stdout.split('Connected to').length, 2, 'said once');
+    } finally {
+      launcher.kill('SIGTERM');
+      await server.close();
+    }
+    assert.equal(await exited, 0);
   });
 
   test('a browser that cannot start is reported, with its output', async () => {

@@ -24,6 +24,8 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 PYTHON_DIR = os.path.join(REPO, "python")
 CLI = os.path.join(REPO, "dist", "cli.js")
 TEST_USERSCRIPTS = os.path.join(REPO, "tests", "fixtures", "userscripts")
+# Loaded only into the browser named "b": its whoAmI answers "b".
+USERSCRIPTS_B = os.path.join(REPO, "tests", "fixtures", "userscripts-b")
 EXAMPLE_USERSCRIPTS = os.path.join(REPO, "examples", "userscripts")
 RUN_PY = os.path.join(REPO, "examples", "run.py")
 NODE = shutil.which("node")
@@ -95,19 +97,27 @@ class HttpServer:
 
 
 class ManagedBrowser:
-    """`any launch --headless` as a subprocess; its extension connects to the server on `port`."""
+    """`any launch --headless` as a subprocess; its extension connects to the server on `port`.
 
-    def __init__(self, port, userscripts):
+    With a `name` (`--name`), it returns once `any launch` says its browser connected under it,
+    to the server that must already run on `port`."""
+
+    def __init__(self, port, userscripts, name=None):
         self.output = []
         self.started = threading.Event()
+        self.connected = threading.Event()
+        named = [] if name is None else ["--name", name]
         self.process = subprocess.Popen(
-            [NODE, CLI, "launch", "--headless", "--userscripts", userscripts, "--port", str(port)],
+            [NODE, CLI, "launch", "--headless", "--userscripts", userscripts, "--port", str(port), *named],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         if not self.started.wait(60) or self.process.poll() is not None:
             self.close()
             raise RuntimeError(f"any launch did not start a browser:\n{''.join(self.output)}")
+        if name is not None and not self.connected.wait(30):
+            self.close()
+            raise RuntimeError(f"the browser named {name} did not connect:\n{''.join(self.output)}")
         found = re.search(r"with a temporary profile in (.+)\.$", "".join(self.output), re.MULTILINE)
         if not found:
             self.close()
@@ -120,6 +130,8 @@ class ManagedBrowser:
                 self.output.append(line)
                 if line.startswith("Press Ctrl-C"):
                     self.started.set()
+                if line.startswith("Connected to the any server"):
+                    self.connected.set()
 
     def close(self):
         """SIGTERM, as the CLI documents: it closes Chromium and removes the profile."""
@@ -367,6 +379,12 @@ class BadArgumentsTest(unittest.TestCase):
         dict(page="https://example.com/", method="echo", timeout=3601),
         dict(page="https://example.com/", method="echo", server_command="npx any"),
         dict(page="https://example.com/", method="echo", server_command=[]),
+        dict(page="https://example.com/", method="echo", browser="two words"),
+        dict(page="https://example.com/", method="echo", browser=""),
+        dict(page="https://example.com/", method="echo", browser="-b"),
+        dict(page="https://example.com/", method="echo", browser="b" * 64),
+        dict(page="https://example.com/", method="echo", browser=b"b"),
+        dict(page="https://example.com/", method="echo", browser=2),
     ]
 
     def test_bad_arguments_raise_BadRequestError_before_any_request(self):
@@ -422,6 +440,25 @@ class BadArgumentsTest(unittest.TestCase):
                                              port=port, start_server=False), "answered")
             thread.join(5)
             self.assertTrue(received[0].endswith(b'"params":{"a":1},"timeout":1500}'), received)
+
+
+    def test_a_browser_name_is_sent_as_browser_when_given(self):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+            received, thread = answer_requests(listener, b'{"v":1,"id":"1","result":"answered"}', count=3)
+            self.assertEqual(any_client.call("https://example.com/", "echo", browser="work-2",
+                                             port=port, start_server=False), "answered")
+            with any_client.stream("https://example.com/", "echo", timeout=1, browser="b.x_y",
+                                   port=port, start_server=False) as values:
+                self.assertEqual(list(values), [])
+                self.assertEqual(values.result, "answered")
+            self.assertEqual(any_client.methods("https://example.com/", browser="work",
+                                                port=port, start_server=False), "answered")
+            thread.join(5)
+            self.assertTrue(received[0].endswith(b'{"page":"https://example.com/","method":"echo","params":{},'
+                                                 b'"browser":"work-2"}'), received)
+            self.assertTrue(received[1].endswith(b'"params":{},"timeout":1000,"browser":"b.x_y"}'), received)
+            self.assertTrue(received[2].endswith(b'\r\n\r\n{"page":"https://example.com/","browser":"work"}'), received)
 
 
 class MethodsTest(unittest.TestCase):
@@ -482,6 +519,8 @@ class MethodsTest(unittest.TestCase):
             dict(page="https://example.com/", timeout="5"), dict(page="https://example.com/", timeout=True),
             dict(page="https://example.com/", timeout=3601),
             dict(page="https://example.com/", server_command="npx any"),
+            dict(page="https://example.com/", browser="two words"),
+            dict(page="https://example.com/", browser=2),
         ]
         with socket.create_server(("127.0.0.1", 0)) as listener:  # accepts nothing
             port = listener.getsockname()[1]
@@ -514,6 +553,79 @@ class MethodsTest(unittest.TestCase):
             self.assertIn(f"\r\nHost: 127.0.0.1:{port}\r\n".encode(), received[0])
             self.assertTrue(received[0].endswith(b'\r\n\r\n{"page":"https://example.com/","timeout":1500}'), received)
             self.assertTrue(received[1].endswith(b'\r\n\r\n{"page":"https://example.com/"}'), received)
+
+
+class NamedBrowsersTest(unittest.TestCase):
+    """Two managed browsers, "a" and "b" (`any launch --name`), on a server of their own; only b
+    has tests/fixtures/userscripts-b, whose whoAmI answers "b". `browser=` picks where a call runs."""
+
+    BROWSER_WAIT = 1.0  # seconds: the server's --browser-wait, short so an unknown name fails at once
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.browsers = []
+        cls.addClassCleanup(cls._nothing_left)  # runs last
+        cls.server = subprocess.Popen(
+            [NODE, CLI, "serve", "--port", str(cls.port), "--quiet", "--browser-wait", str(int(cls.BROWSER_WAIT * 1000))],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.addClassCleanup(cls._stop_server)
+        ready = cls.server.stdout.readline()
+        ready_at = time.monotonic()
+        if not ready.startswith(any_client._READY_LINES[0]):
+            raise RuntimeError(f"any serve did not start: {ready!r}")
+        for name, userscripts in (("a", TEST_USERSCRIPTS), ("b", USERSCRIPTS_B)):
+            browser = ManagedBrowser(cls.port, userscripts, name=name)
+            cls.browsers.append(browser)
+            cls.addClassCleanup(browser.close)
+        # Within its first browser wait, a server waits for a named browser that may still connect.
+        time.sleep(max(0.0, ready_at + cls.BROWSER_WAIT - time.monotonic()))
+
+    @classmethod
+    def _stop_server(cls):
+        any_client.stop_server(cls.port)
+        cls.server.wait(10)
+        cls.server.stdout.close()
+
+    @classmethod
+    def _nothing_left(cls):
+        def left():
+            return [browser.remains() for browser in cls.browsers if browser.remains()] + server_pids(cls.port)
+
+        if not wait_until(lambda: not left(), 10):
+            raise AssertionError(f"left behind: {left()}")
+
+    def test_the_server_knows_both_by_name(self):
+        browsers = any_client.health(self.port)["browsers"]
+        self.assertEqual([(browser["name"], browser["kind"]) for browser in browsers], [("a", "managed"), ("b", "managed")])
+
+    def test_a_call_naming_b_runs_in_b_and_one_naming_a_in_a(self):
+        page = PAGES.url("/named")
+        self.assertEqual(any_client.call(page, "whoAmI", browser="b", port=self.port), "b")
+        with any_client.stream(page, "whoAmI", browser="b", port=self.port) as values:
+            self.assertEqual(list(values), [])
+            self.assertEqual(values.result, "b")
+        # b now holds a tab for the page; naming a still sends the call to a, which has no whoAmI.
+        with self.assertRaises(AnyError) as caught:
+            any_client.call(page, "whoAmI", browser="a", port=self.port)
+        self.assertEqual(caught.exception.code, "METHOD_NOT_FOUND")
+        self.assertIn("echo", caught.exception.methods)
+        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, browser="a", port=self.port), 3)
+
+    def test_methods_naming_b_lists_bs_methods(self):
+        page = PAGES.url("/named-methods")
+        self.assertEqual(any_client.methods(page, browser="b", port=self.port), [{"name": "whoAmI"}])
+        self.assertIn("echo", [method["name"] for method in any_client.methods(page, browser="a", port=self.port)])
+
+    def test_an_unknown_name_fails_at_once_with_NO_BROWSER_listing_the_connected_ones(self):
+        for attempt in (lambda: any_client.call(PAGES.url("/named"), "echo", browser="nope", port=self.port),
+                        lambda: any_client.methods(PAGES.url("/named"), browser="nope", port=self.port)):
+            started = time.monotonic()
+            with self.assertRaises(AnyError) as caught:
+                attempt()
+            self.assertLess(time.monotonic() - started, 1.0)
+            self.assertEqual((caught.exception.code, caught.exception.name), ("NO_BROWSER", "NoBrowserError"))
+            self.assertRegex(caught.exception.message, r'No browser named "nope".*Connected: "a" \(managed .*\), "b" \(managed ')
 
 
 class ProgressTest(unittest.TestCase):

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import { call } from '../../src/client/call.js';
+import { call, methods, stream } from '../../src/client/call.js';
 import { InternalError } from '../../src/client/errors.js';
 import { ConnectFailure, ServerConnection, type ConnectionRequest, type Progress } from '../../src/client/server-connection.js';
 
@@ -18,6 +18,7 @@ interface Incoming {
   page?: string;
   method?: string;
   params?: Record<string, unknown>;
+  browser?: string;
 }
 
 interface FakeServer {
@@ -302,5 +303,30 @@ describe('calls that share one connection attempt each keep their own autoStart 
       request('b', true),
     ]);
     assert.deepEqual(outcomes, [{ status: 'rejected', reason: thrown }, { status: 'fulfilled', value: { name: 'b' } }]);
+  });
+});
+
+describe('the browser a call names travels in its message', () => {
+  test('call(), stream() and methods() send `browser` when given, and no field when not', async () => {
+    const server = await started((message, socket) => {
+      const result = message.type === 'list' ? [] : message.params ?? null;
+      socket.send(JSON.stringify({ v: 1, type: 'result', id: message.id, result }));
+    });
+    const port = server.port;
+    await call('https://example.com/', 'echo', {}, { port, browser: 'work' });
+    await stream('https://example.com/', 'echo', {}, { port, browser: 'chrome-2' }).result;
+    await methods('https://example.com/', { port, browser: 'b.x_y' });
+    await call('https://example.com/', 'echo', {}, { port });
+    assert.deepEqual(server.received.map((message) => [message.type, message.browser]),
+      [['call', 'work'], ['call', 'chrome-2'], ['list', 'b.x_y'], ['call', undefined]]);
+    assert.ok(!('browser' in server.received[3]!));
+  });
+
+  test('a malformed name fails with BAD_REQUEST and sends nothing', async () => {
+    const server = await started();
+    await assert.rejects(call('https://example.com/', 'echo', {}, { port: server.port, browser: 'not a name' }), { code: 'BAD_REQUEST', message: /browser must be a name/ });
+    await assert.rejects(methods('https://example.com/', { port: server.port, browser: 'x'.repeat(64) }), { code: 'BAD_REQUEST', message: /browser must be a name/ });
+    assert.deepEqual(server.received, []);
+    assert.equal(server.sockets.length, 0, 'no connection was made');
   });
 });

@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import { call, stream } from '../../client/call.js';
 import { MAX_CALL_TIMEOUT_MS } from '../../protocol/index.js';
-import { integer, portOption } from '../options.js';
+import { browserOption, integer, portOption } from '../options.js';
 import { printFailure, printLine, printResult } from '../output.js';
 import { readParams } from '../params.js';
 import { reportProgress, type ProgressReporter } from '../progress.js';
 
 interface CallCommandOptions {
   timeout?: number;
+  browser?: string;
   port: number;
   json: boolean;
   quiet: boolean;
@@ -20,6 +21,7 @@ export const callCommand = new Command('call')
   .argument('<method>', 'name of a function on globalThis.__any__ in that page')
   .argument('[params]', 'JSON object passed to the method; @file.json reads a file, - reads standard input')
   .addOption(new Option('-t, --timeout <ms>', 'how long the method may take (default 30000)').argParser(integer('--timeout', 1, MAX_CALL_TIMEOUT_MS)))
+  .addOption(browserOption())
   .addOption(portOption())
   .option('--json', 'print a failure as the JSON error object on stderr', false)
   .option('-q, --quiet', 'say nothing on stderr while waiting', false)
@@ -31,6 +33,9 @@ JSON error object with --json) and exits with the code's number: 2 bad request o
 non-JSON, 7 timeout or cancelled, 8 disconnected, 9 internal error. While a call waits longer than
 a second, stderr says what for (and, once the method sends progress, how many values came).
 
+With --browser, the call runs in that connected browser (\`npx any status\` lists their names);
+one that is not connected fails with NoBrowserError, naming those that are, exit 3.
+
 With --stream, stdout has one compact JSON line per progress value the method sends, as it comes,
 then the result as the last line; a failure after some values comes on stderr as above.
 
@@ -38,7 +43,8 @@ Examples:
   npx any call https://example.com/ pageInfo '{"delay": 100}'
   npx any call https://example.com/ pageInfo @params.json
   echo '{"delay": 100}' | npx any call https://example.com/ pageInfo -
-  npx any call https://chatgpt.com/ ask '{"prompt": "Hello"}' --stream`)
+  npx any call https://chatgpt.com/ ask '{"prompt": "Hello"}' --stream
+  npx any call https://example.com/ pageInfo --browser work`)
   .action(async function (this: Command, page: string, method: string, paramsArgument: string | undefined, options: CallCommandOptions) {
     let params: Record<string, unknown>;
     try {
@@ -50,7 +56,7 @@ Examples:
     if (options.stream) return callStreaming(page, method, params, options, progress);
     let result: unknown;
     try {
-      result = await call(page, method, params, { port: options.port, timeout: options.timeout, onStage: progress.onStage, onProgress: progress.onProgress });
+      result = await call(page, method, params, { port: options.port, timeout: options.timeout, browser: options.browser, onStage: progress.onStage, onProgress: progress.onProgress });
     } catch (error) {
       progress.stop();
       return printFailure(error, options.json);
@@ -72,7 +78,7 @@ async function callStreaming(page: string, method: string, params: Record<string
     readerGone = true;
     cancel.abort();
   });
-  const answer = stream(page, method, params, { port: options.port, timeout: options.timeout, signal: cancel.signal, onStage: progress.onStage });
+  const answer = stream(page, method, params, { port: options.port, timeout: options.timeout, browser: options.browser, signal: cancel.signal, onStage: progress.onStage });
   let result: unknown;
   try {
     for await (const part of answer) {

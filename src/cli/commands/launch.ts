@@ -1,28 +1,42 @@
 import { Command, Option } from 'commander';
-import { launchBrowser } from '../../launcher/launch.js';
-import { portOption } from '../options.js';
+import { serverHealth } from '../../client/server-control.js';
+import { launchBrowser, type ManagedBrowser } from '../../launcher/launch.js';
+import type { BrowserInfo } from '../../protocol/index.js';
+import { browserName, portOption } from '../options.js';
 
 interface LaunchCommandOptions {
   headless: boolean;
   userscripts?: string;
   browser?: string;
+  name?: string;
   browserArg: string[];
   extension: string[];
   port: number;
 }
+
+/** How often the launch asks the server whether its browser has connected yet. */
+const CONNECTED_POLL_MS = 250;
 
 export const launchCommand = new Command('launch')
   .description('Start a managed Chromium with the any extension and your userscripts; it runs until Ctrl-C.')
   .option('--headless', 'run without a window (CI, servers)', false)
   .option('-u, --userscripts <path>', 'folder of *.user.js files (or one file), run in the page world like Tampermonkey would')
   .option('-b, --browser <path>', 'Chromium or Chrome executable (default: /usr/bin/chromium, then other usual places)')
+  .addOption(new Option('-n, --name <name>', 'the name calls give to run in this browser (`any call --browser <name>`); default: its brand, e.g. chromium').argParser(browserName))
   .addOption(new Option('--browser-arg <flag...>', 'extra Chromium flags').default([]))
   .addOption(new Option('--extension <dir...>', 'more unpacked extensions to load').default([]))
   .addOption(portOption())
   .addHelpText('after', `
 The browser gets a fresh temporary profile, removed when it closes. Its extension connects to
-the any server on --port, retrying every second, so start the server before or after.`)
-  .action(async (options: LaunchCommandOptions) => {
+the any server on --port, retrying every second, so start the server before or after; once it
+has connected, this prints the name the server knows it by. A --name that a browser connected
+to that server already has is refused (exit 2).`)
+  .action(async function (this: Command, options: LaunchCommandOptions) {
+    if (options.name !== undefined) {
+      const connected = (await serverHealth(options.port))?.browsers ?? [];
+      const holder = connected.find((browser) => browser.name === options.name);
+      if (holder) return this.error(nameTaken(options.name, options.port, holder, connected), { exitCode: 2 });
+    }
     const browser = await launchBrowser({
       port: options.port,
       headless: options.headless,
@@ -30,6 +44,7 @@ the any server on --port, retrying every second, so start the server before or a
       browser: options.browser,
       browserArgs: options.browserArg,
       extensions: options.extension,
+      name: options.name,
     });
     const names = browser.userscripts.map((script) => script.metadata.name);
     process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}) with a temporary profile in ${browser.workDir}.\n`);
@@ -39,18 +54,57 @@ the any server on --port, retrying every second, so start the server before or a
       for (const warning of script.warnings) process.stderr.write(`warning: ${script.metadata.name}: ${warning}\n`);
     }
     process.stdout.write('Press Ctrl-C to close it.\n');
+    const stopWatching = watchForConnection(browser, options.port);
 
     let closing = false;
     const close = async () => {
       closing = true;
+      stopWatching();
       await browser.close();
       process.exit(0);
     };
     process.once('SIGINT', () => void close());
     process.once('SIGTERM', () => void close());
     const code = await browser.exited;
+    stopWatching();
     if (closing) return;
     await browser.close();
     process.stderr.write(`The browser exited by itself (code ${code}).\n${code ? browser.recentOutput() + '\n' : ''}`);
     process.exitCode = code ? 1 : 0;
   });
+
+/** Refuses a --name a connected browser has, suggesting one none has (as the server would number it). */
+function nameTaken(name: string, port: number, holder: BrowserInfo, connected: BrowserInfo[]): string {
+  const taken = new Set(connected.map((browser) => browser.name));
+  const stem = name.replace(/-\d+$/, '').slice(0, 56);
+  let n = 2;
+  while (taken.has(`${stem}-${n}`)) n++;
+  return `error: a browser named "${name}" is already connected to the any server on port ${port} ` +
+    `(${holder.kind} ${holder.brand}${holder.version ? ` ${holder.version}` : ''}, connected since ${holder.connectedAt}). ` +
+    `Choose another name, such as --name ${stem}-${n}, or close that browser first.`;
+}
+
+/**
+ * Asks the server on `port` every CONNECTED_POLL_MS whether `browser` has connected (its launch's
+ * install id in GET /health) and says so once, with the name the server gave it. Quiet while no
+ * server answers: the extension keeps retrying, and so does this. Returns how to stop asking.
+ */
+function watchForConnection(browser: ManagedBrowser, port: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const check = async () => {
+    const mine = (await serverHealth(port))?.browsers.find((info) => info.installId === browser.installId);
+    if (stopped) return;
+    if (mine) {
+      stopped = true;
+      process.stdout.write(`Connected to the any server on port ${port} as "${mine.name}".\n`);
+      return;
+    }
+    timer = setTimeout(() => void check(), CONNECTED_POLL_MS).unref(); // the browser holds the process open, not this
+  };
+  void check();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { methods } from '../../client/call.js';
 import { MAX_CALL_TIMEOUT_MS } from '../../protocol/index.js';
-import { integer, portOption } from '../options.js';
+import { browserOption, integer, portOption } from '../options.js';
 import { printFailure, printResult } from '../output.js';
 import { reportProgress } from '../progress.js';
 
@@ -9,6 +9,7 @@ export const methodsCommand = new Command('methods')
   .description('List the methods registered on <page> (name, description, inputSchema) as JSON.')
   .argument('<page>', 'absolute http(s) URL of the page; an open tab at it is reused, else one is opened')
   .addOption(new Option('-t, --timeout <ms>', 'how long to wait for the page (default 30000)').argParser(integer('--timeout', 1, MAX_CALL_TIMEOUT_MS)))
+  .addOption(browserOption())
   .addOption(portOption())
   .option('--json', 'print a failure as the JSON error object on stderr', false)
   .option('-q, --quiet', 'say nothing on stderr while waiting', false)
@@ -16,11 +17,11 @@ export const methodsCommand = new Command('methods')
 A userscript describes a method by giving its function a description and a JSON-Schema inputSchema:
   __any__.ask.description = 'Ask the chat a question';
   __any__.ask.inputSchema = { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] };`)
-  .action(async (page: string, options: { timeout?: number; port: number; json: boolean; quiet: boolean }) => {
+  .action(async (page: string, options: { timeout?: number; browser?: string; port: number; json: boolean; quiet: boolean }) => {
     const progress = reportProgress({ port: options.port, page, quiet: options.quiet });
     let list: unknown;
     try {
-      list = await methods(page, { port: options.port, timeout: options.timeout, onStage: progress.onStage });
+      list = await methods(page, { port: options.port, timeout: options.timeout, browser: options.browser, onStage: progress.onStage });
     } catch (error) {
       progress.stop();
       return printFailure(error, options.json);
