@@ -61,7 +61,9 @@ export function reportProgress(options: { port: number; page: string; method?: s
     const mine = (call: { page: string; method?: string }) => call.page === options.page && call.method === options.method;
     const inBrowser = status.browsers.flatMap((browser) => browser.calls ?? []).find(mine);
     const onServer = status.calls.find(mine);
-    if (onServer?.phase === 'waiting-for-browser' || !status.browsers.length) {
+    if (onServer?.phase === 'waiting-for-browser' && onServer.browser) {
+      message = `waiting for the browser "${onServer.browser}" to connect (the call names it)`;
+    } else if (onServer?.phase === 'waiting-for-browser' || !status.browsers.length) {
       message = `waiting for a browser to connect. ${HOW_TO_CONNECT_A_BROWSER}`;
     } else if (inBrowser?.phase === 'opening-tab') {
       message = `opening a tab for ${options.page}`;

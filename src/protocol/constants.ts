@@ -72,3 +72,6 @@ export function bridgeEventNames(channel: string): BridgeEventNames {
 
 /** The most tabs a browser reports (ExtensionTabs); past this, the rest are left out of routing. */
 export const MAX_REPORTED_TABS = 5_000;
+
+/** What a browser's name may be (messages.ts, BrowserName): what `--browser` and `"browser"` take. */
+export const BROWSER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';

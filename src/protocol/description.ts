@@ -5,6 +5,7 @@
  * definition here in src/protocol; nothing is restated.
  */
 import {
+  BROWSER_NAME_PATTERN,
   DEFAULT_BROWSER_WAIT_MS,
   DEFAULT_RECONNECT_GRACE_MS,
   DEFAULT_MAX_BODY_BYTES,
@@ -43,6 +44,8 @@ export interface ProtocolDescription {
     defaultMaxBodyBytes: number;
     /** The longest timeout a call may ask for (MAX_CALL_TIMEOUT_MS). */
     maxCallTimeoutMs: number;
+    /** A browser's name, as a regular expression (BROWSER_NAME_PATTERN). */
+    browserNamePattern: string;
   };
   defaults: {
     /** DEFAULT_PORT. */
@@ -76,6 +79,7 @@ export function describeProtocol(): ProtocolDescription {
       maxClientMessageBytes: MAX_CLIENT_MESSAGE_BYTES,
       defaultMaxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       maxCallTimeoutMs: MAX_CALL_TIMEOUT_MS,
+      browserNamePattern: BROWSER_NAME_PATTERN,
     },
     defaults: {
       port: DEFAULT_PORT,

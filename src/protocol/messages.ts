@@ -11,7 +11,7 @@
  * The receiving side of every boundary validates with these schemas; nothing is trusted.
  */
 import * as v from 'valibot';
-import { MAX_REPORTED_TABS, PROTOCOL_VERSION } from './constants.js';
+import { BROWSER_NAME_PATTERN, MAX_REPORTED_TABS, PROTOCOL_VERSION } from './constants.js';
 import { ErrorPayload } from './errors.js';
 
 export * from './constants.js';
@@ -47,7 +47,7 @@ export const Params = v.custom<Record<string, unknown>>(isPlainObject, 'params m
  */
 export const BrowserName = v.pipe(
   v.string('browser must be a string: the name of a connected browser, as `npx any status` lists them'),
-  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'browser must be a name such as "chrome" or "work": letters, digits, ".", "_" and "-", at most 63 characters, starting with a letter or digit'),
+  v.regex(new RegExp(BROWSER_NAME_PATTERN), 'browser must be a name such as "chrome" or "work": letters, digits, ".", "_" and "-", at most 63 characters, starting with a letter or digit'),
 );
 
 export const Timeout = v.pipe(

@@ -54,6 +54,9 @@ class ConstantsTest(unittest.TestCase):
         self.assertEqual(any_client._DEFAULT_TIMEOUT, seconds(PROTOCOL["defaults"]["callTimeoutMs"]))
         self.assertEqual(any_client._MAX_TIMEOUT, seconds(PROTOCOL["limits"]["maxCallTimeoutMs"]))
 
+    def test_the_browser_name_rule(self):
+        self.assertEqual("^" + any_client._BROWSER_NAME.pattern + "$", PROTOCOL["limits"]["browserNamePattern"])
+
     def test_the_ready_lines_of_any_serve(self):
         lines = PROTOCOL["serveLines"]
         self.assertEqual(any_client._READY_LINES, (lines["listening"], lines["alreadyRunning"]))
