@@ -127,8 +127,8 @@ const STATED: { where: string; pattern: RegExp; read: (text: string) => number; 
   // Python
   { where: 'Python call(): the default timeout', pattern: /server's default is (\d+) s, at most \d+\)/, read: SECONDS_IN_MS, expected: protocol.defaults.callTimeoutMs },
   { where: 'Python call(): the largest timeout', pattern: /server's default is \d+ s, at most (\d+)\)/, read: SECONDS_IN_MS, expected: protocol.limits.maxCallTimeoutMs },
-  { where: 'Python call(): the default port', pattern: /\*\*`call\(page, method, params=None, \*, timeout=None, port=(\d+),/, read: NUMBER, expected: protocol.defaults.port },
-  { where: 'Python methods(): the default port', pattern: /\*\*`methods\(page, \*, timeout=None, port=(\d+),/, read: NUMBER, expected: protocol.defaults.port },
+  { where: 'Python call(): the default port', pattern: /\*\*`call\(page, method, params=None, \*, timeout=None, browser=None, port=(\d+),/, read: NUMBER, expected: protocol.defaults.port },
+  { where: 'Python methods(): the default port', pattern: /\*\*`methods\(page, \*, timeout=None, browser=None, port=(\d+),/, read: NUMBER, expected: protocol.defaults.port },
   { where: 'Python health(): the default port', pattern: /\*\*`health\(port=(\d+)\)`\*\*/, read: NUMBER, expected: protocol.defaults.port },
   { where: 'Python stop_server(): the default port', pattern: /\*\*`stop_server\(port=(\d+)\)`\*\*/, read: NUMBER, expected: protocol.defaults.port },
   // CLI
