@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, freePort, launchConnected, postJson, runCli, startStack, waitFor, type Stack } from './harness.js';
-import type { ManagedBrowser } from '../../src/launcher/launch.js';
+import { CLI, freePort, postJson, runCli, startStack, startTwoBrowserStack, waitFor, type Stack, type TwoBrowserStack } from './harness.js';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { serverHealth } from '../../src/client/server-control.js';
 
@@ -208,26 +206,15 @@ describe('any call / status (with a browser connected)', () => {
   });
 });
 
-/** Loaded only into the browser named "b": its whoAmI answers 'b' (after `ms`, if given). */
-const USERSCRIPTS_B = fileURLToPath(new URL('../fixtures/userscripts-b/', import.meta.url));
 
 describe('--browser: two browsers on one server', () => {
-  /** The server's first browser wait, short: past it, a name no browser has fails at once. */
-  const BROWSER_WAIT_MS = 1_000;
-  let stack: Stack;
+  let stack: TwoBrowserStack;
   let a: string;
-  let b: ManagedBrowser | undefined;
   before(async () => {
-    stack = await startStack({ browserWaitMs: BROWSER_WAIT_MS });
-    const serverStartedBy = Date.now();
-    a = stack.server.dispatcher.browsers[0]!.name;
-    b = (await launchConnected(stack.server, { name: 'b', userscripts: USERSCRIPTS_B })).browser;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, serverStartedBy + BROWSER_WAIT_MS - Date.now())));
+    stack = await startTwoBrowserStack();
+    a = stack.a;
   });
-  after(async () => {
-    await b?.close();
-    await stack?.close();
-  });
+  after(() => stack?.close());
 
   test('any call --browser b runs in b; --browser <a> runs in a', async () => {
     const inB = await runCli(['call', stack.pages.url('/named'), 'whoAmI', '--browser', 'b', '-p', String(stack.port)]);

@@ -10,11 +10,9 @@ import { serverHealth, stopServer } from '../../src/client/server-control.js';
 import { BadRequestError, MethodNotFoundError, TimeoutError } from '../../src/client/errors.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { createServer as createNetServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { freePort, launchConnected, runCli, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack } from './harness.js';
+import { freePort, runCli, startPageServer, startStack, startTwoBrowserStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack, type TwoBrowserStack } from './harness.js';
 
 /** Loaded only into the browser named "b": its whoAmI answers 'b'. */
-const USERSCRIPTS_B = fileURLToPath(new URL('../fixtures/userscripts-b/', import.meta.url));
 
 /** PIDs of `any serve` processes on `port`. */
 function serverProcesses(port: number): number[] {
@@ -201,23 +199,13 @@ describe('server.call(): a program that runs its own server calls through it dir
 });
 
 describe('the browser option: two browsers on one server', () => {
-  /** The server's first browser wait, short: past it, a name no browser has fails at once. */
-  const BROWSER_WAIT_MS = 1_000;
-  let stack: Stack;
+  let stack: TwoBrowserStack;
   let a: string;
-  let b: ManagedBrowser | undefined;
   before(async () => {
-    stack = await startStack({ browserWaitMs: BROWSER_WAIT_MS });
-    const serverStartedBy = Date.now();
-    a = stack.server.dispatcher.browsers[0]!.name;
-    // b alone has tests/fixtures/userscripts-b, whose whoAmI answers 'b'.
-    b = (await launchConnected(stack.server, { name: 'b', userscripts: USERSCRIPTS_B })).browser;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, serverStartedBy + BROWSER_WAIT_MS - Date.now())));
+    stack = await startTwoBrowserStack();
+    a = stack.a;
   });
-  after(async () => {
-    await b?.close();
-    await stack?.close();
-  });
+  after(() => stack?.close());
 
   test('call(), stream() and a page handle naming b run in b; naming a runs in a, though b holds the tab', async () => {
     const url = stack.pages.url('/named');

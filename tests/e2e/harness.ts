@@ -134,6 +134,38 @@ export async function launchConnected(
   return { browser, name: mine()!.name };
 }
 
+/** Loaded only into the browser named "b" of a two-browser stack: its whoAmI answers 'b' (after `ms`, if given). */
+export const USERSCRIPTS_B = fileURLToPath(new URL('../fixtures/userscripts-b/', import.meta.url));
+
+/**
+ * The stack, and a second browser named "b" with USERSCRIPTS_B, on one server whose first browser
+ * wait (`browserWaitMs`, short) is over: past it, a name no browser has fails at once.
+ * `a` is the stack's own browser's name; `close()` closes b too.
+ */
+export type TwoBrowserStack = Stack & { a: string };
+
+export async function startTwoBrowserStack(browserWaitMs = 1_000): Promise<TwoBrowserStack> {
+  const stack = await startStack({ browserWaitMs });
+  const serverStartedBy = Date.now();
+  const a = stack.server.dispatcher.browsers[0]!.name;
+  let b: ManagedBrowser;
+  try {
+    b = (await launchConnected(stack.server, { name: 'b', userscripts: USERSCRIPTS_B })).browser;
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, serverStartedBy + browserWaitMs - Date.now())));
+  return {
+    ...stack,
+    a,
+    async close() {
+      await b.close();
+      await stack.close();
+    },
+  };
+}
+
 /** Polls `condition` every 20 ms; fails with `describe()` after `timeoutMs`. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
