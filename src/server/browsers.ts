@@ -14,10 +14,13 @@
  * A browser keeps its name across reconnects: it is known by its `installId`.
  */
 import {
+  browserBrand,
   CallFailure,
   EXACT_MATCH,
+  freeName,
   HOW_TO_CONNECT_A_BROWSER,
   matchPage,
+  nameFor,
   NO_MATCH,
   pageKey,
   type BrowserInfo,
@@ -81,7 +84,9 @@ export interface BrowsersOptions {
 export class Browsers {
   readonly #options: BrowsersOptions;
   readonly #startedAt = Date.now();
+  /** Every known browser, in connection order (a record is added once, when first seen). */
   readonly #byInstall = new Map<string, BrowserRecord>();
+  readonly #byName = new Map<string, BrowserRecord>();
   /** origin → the connected browsers holding a tab there. */
   readonly #holdersByOrigin = new Map<string, Set<BrowserRecord>>();
   #nextOrder = 0;
@@ -125,10 +130,10 @@ export class Browsers {
       record.link = link;
       record.goneSince = undefined;
     } else {
-      const fromAgent = brandOf(hello.userAgent);
+      const fromAgent = browserBrand(undefined, hello.userAgent);
       const brand = hello.brand ?? fromAgent.brand;
       record = {
-        name: this.#freeName(hello.name ?? nameFor(brand)),
+        name: freeName(hello.name ?? nameFor(brand), (name) => this.#byName.has(name)),
         installId,
         kind: hello.kind ?? 'everyday',
         link,
@@ -141,6 +146,7 @@ export class Browsers {
         goneSince: undefined,
       };
       this.#byInstall.set(installId, record);
+      this.#byName.set(record.name, record);
     }
     return record;
   }
@@ -180,7 +186,7 @@ export class Browsers {
     if (name !== undefined) return this.#routeNamed(name);
     const holder = this.#holderOf(page);
     if (holder) return { to: holder, route: 'open-tab' };
-    const first = this.#connected()[0];
+    const first = this.#firstConnected();
     if (first) return { to: first, route: 'default' };
     return { waitFor: {}, waitMs: this.#options.browserWaitMs, route: 'default' };
   }
@@ -241,21 +247,19 @@ export class Browsers {
   }
 
   #findByName(name: string): BrowserRecord | undefined {
-    this.#prune();
-    for (const record of this.#byInstall.values()) if (record.name === name) return record;
-    return undefined;
+    const record = this.#byName.get(name);
+    if (record?.goneSince !== undefined && record.goneSince <= Date.now() - this.#options.reconnectGraceMs) return this.#forget(record);
+    return record;
   }
 
+  /** In connection order: #byInstall keeps the order records were added in. */
   #connected(): BrowserRecord[] {
-    return [...this.#byInstall.values()].filter((record) => record.link).sort((a, b) => a.order - b.order);
+    return [...this.#byInstall.values()].filter((record) => record.link);
   }
 
-  /** `wanted`, or `wanted-2`, `wanted-3`, … : the first that no known browser holds. */
-  #freeName(wanted: string): string {
-    const taken = new Set([...this.#byInstall.values()].map((record) => record.name));
-    if (!taken.has(wanted)) return wanted;
-    const stem = wanted.replace(/-\d+$/, '').slice(0, 56);
-    for (let n = 2; ; n++) if (!taken.has(`${stem}-${n}`)) return `${stem}-${n}`;
+  #firstConnected(): BrowserRecord | undefined {
+    for (const record of this.#byInstall.values()) if (record.link) return record;
+    return undefined;
   }
 
   #forgetTabs(record: BrowserRecord): void {
@@ -271,26 +275,16 @@ export class Browsers {
   /** Browsers gone for longer than the grace are forgotten, and their names freed. */
   #prune(): void {
     const cutoff = Date.now() - this.#options.reconnectGraceMs;
-    for (const [installId, record] of this.#byInstall) {
-      if (record.goneSince !== undefined && record.goneSince <= cutoff) this.#byInstall.delete(installId);
+    for (const record of this.#byInstall.values()) {
+      if (record.goneSince !== undefined && record.goneSince <= cutoff) this.#forget(record);
     }
   }
-}
 
-/** `Google Chrome` → `chrome`, `Microsoft Edge` → `edge`: the default name of a browser of that brand. */
-export function nameFor(brand: string): string {
-  const slug = brand.toLowerCase().replace(/^(google|microsoft)\s+/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return slug.slice(0, 56) || 'browser';
-}
-
-/** The brand and version in a user-agent string, for extensions too old to say them in their hello. */
-export function brandOf(userAgent: string): { brand: string; version: string } {
-  const known: [RegExp, string][] = [[/Edg\/([\d.]+)/, 'Edge'], [/OPR\/([\d.]+)/, 'Opera'], [/Firefox\/([\d.]+)/, 'Firefox'], [/Chrome\/([\d.]+)/, 'Chromium']];
-  for (const [pattern, brand] of known) {
-    const match = pattern.exec(userAgent);
-    if (match) return { brand, version: match[1]! };
+  #forget(record: BrowserRecord): undefined {
+    this.#byInstall.delete(record.installId);
+    this.#byName.delete(record.name);
+    return undefined;
   }
-  return { brand: 'browser', version: '' };
 }
 
 function originOf(url: string): string | undefined {

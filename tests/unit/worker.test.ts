@@ -9,7 +9,7 @@ import { DEADLINE_BACKSTOP_MS } from '../../src/extension/background/calls.js';
 import { CONNECT_TIMEOUT_MS, KEEP_ALIVE_INTERVAL_MS, OUTBOX_LIMIT, RETRY_INTERVAL_MS } from '../../src/extension/background/connection.js';
 import { OPEN_TIMEOUT_MS, READY_AFTER_LOAD_MS } from '../../src/extension/background/tab-opening.js';
 import { REPORT_DELAY_MS } from '../../src/extension/background/tab-report.js';
-import { browserBrand } from '../../src/extension/background/browser-identity.js';
+import { browserBrand } from '../../src/protocol/browser-identity.js';
 import { FakePort, settle, startFakeWorker } from '../helpers/fake-worker-world.js';
 
 const PAGE = 'https://example.com/app';

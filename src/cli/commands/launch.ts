@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { serverHealth } from '../../client/server-control.js';
 import { launchBrowser, type ManagedBrowser } from '../../launcher/launch.js';
-import type { BrowserInfo } from '../../protocol/index.js';
+import { freeName, type BrowserInfo } from '../../protocol/index.js';
 import { browserName, portOption } from '../options.js';
 
 interface LaunchCommandOptions {
@@ -76,12 +76,10 @@ to that server already has is refused (exit 2).`)
 /** Refuses a --name a connected browser has, suggesting one none has (as the server would number it). */
 function nameTaken(name: string, port: number, holder: BrowserInfo, connected: BrowserInfo[]): string {
   const taken = new Set(connected.map((browser) => browser.name));
-  const stem = name.replace(/-\d+$/, '').slice(0, 56);
-  let n = 2;
-  while (taken.has(`${stem}-${n}`)) n++;
+  const suggestion = freeName(name, (candidate) => taken.has(candidate));
   return `error: a browser named "${name}" is already connected to the any server on port ${port} ` +
     `(${holder.kind} ${holder.brand}${holder.version ? ` ${holder.version}` : ''}, connected since ${holder.connectedAt}). ` +
-    `Choose another name, such as --name ${stem}-${n}, or close that browser first.`;
+    `Choose another name, such as --name ${suggestion}, or close that browser first.`;
 }
 
 /**

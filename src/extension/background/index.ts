@@ -8,7 +8,7 @@
 import { BRIDGE_HELLO_EVENT, CONTENT_PORT_NAME, LATE_METHOD_GRACE_MS, MAX_RESULT_CHARS } from '../../protocol/constants.js';
 import { runPageBridge } from '../main/bridge.js';
 import { BROWSER_NAME, INSTALL_ID, MANAGED, SERVER_PORT } from '../settings.js';
-import { browserBrand, type BrandVersion } from './browser-identity.js';
+import { browserBrand, type BrandVersion } from '../../protocol/browser-identity.js';
 import type { BrowserIdentity, BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
 import { createBackgroundWorker } from './worker.js';
 
