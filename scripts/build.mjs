@@ -1,10 +1,11 @@
 // Builds dist/: the Node side with tsc (modules + type declarations for `import ... from 'any'`),
-// the extension with esbuild into dist/extension, a folder Chrome loads unpacked, and
+// the extension with esbuild into dist/extension, a folder Chrome loads unpacked, the WebMCP
+// mirror userscript into dist/userscripts, and
 // dist/protocol.json, the protocol's constants for what is not TypeScript (the Python client's
 // tests and the README's test check their copies against it).
 // Runs on `npm ci` (the `prepare` script), so a fresh clone is ready to use.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('../', import.meta.url).pathname;
@@ -59,4 +60,16 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension/main/index.ts'], outfile: `${extensionOut}/main.js`, format: 'iife' }),
 ]);
 mkdirSync(extensionOut, { recursive: true });
+
+// The WebMCP mirror userscript: one plain script with its metadata block in front, for
+// Tampermonkey, Violentmonkey and `any launch --webmcp`.
+const { webmcpMirrorMetadata, PLACEHOLDER_MATCH } = await import(new URL('../dist/userscripts/webmcp-metadata.js', import.meta.url).href);
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+await build({
+  ...common,
+  entryPoints: ['src/userscripts/webmcp.user.ts'],
+  outfile: `${dist}/userscripts/webmcp.user.js`,
+  format: 'iife',
+  banner: { js: webmcpMirrorMetadata([PLACEHOLDER_MATCH], version) },
+});
 copyFileSync(`${root}src/extension/manifest.json`, `${extensionOut}/manifest.json`);

@@ -19,3 +19,12 @@ export function builtExtensionDir(): string {
   }
   return dir;
 }
+
+/** The WebMCP mirror userscript, as the build writes it (src/userscripts). */
+export function webmcpMirrorFile(): string {
+  const file = `${PACKAGE_ROOT}/dist/userscripts/webmcp.user.js`;
+  if (!existsSync(file)) {
+    throw new Error(`The WebMCP mirror has not been built yet: run \`npm run build\` in ${PACKAGE_ROOT}.`);
+  }
+  return file;
+}

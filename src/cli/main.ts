@@ -13,6 +13,7 @@ import { methodsCommand } from './commands/methods.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
+import { webmcpCommand } from './commands/webmcp.js';
 
 const program = new Command('any')
   .description('Call named methods inside the web pages of a real browser.')
@@ -25,6 +26,7 @@ const program = new Command('any')
   .addCommand(stopCommand)
   .addCommand(statusCommand)
   .addCommand(extensionCommand)
+  .addCommand(webmcpCommand)
   .showHelpAfterError('(add --help for usage)');
 
 // Usage errors (a bad flag, params that are not JSON) exit 2, like a bad request; commander

@@ -8,9 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT } from '../protocol/index.js';
-import { builtExtensionDir } from '../paths.js';
+import { builtExtensionDir, webmcpMirrorFile } from '../paths.js';
 import { startChromium } from './chromium.js';
-import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript } from './userscripts-extension.js';
+import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript, type UserscriptToLoad } from './userscripts-extension.js';
+
+/**
+ * Turns on Chromium's WebMCP: `document.modelContext`, with the `getTools` and `executeTool` the
+ * mirror lists and calls tools with (Chromium 156 gives the same with `WebMCP` or
+ * `--enable-experimental-web-platform-features`).
+ */
+export const WEBMCP_FEATURE_FLAG = '--enable-features=WebMCPTesting';
 
 export interface LaunchOptions {
   /** The any server port the extension connects to. */
@@ -22,6 +29,11 @@ export interface LaunchOptions {
   browser?: string;
   /** More Chromium command-line flags. */
   browserArgs?: string[];
+  /**
+   * Turn on Chromium's WebMCP (`document.modelContext`) and load the WebMCP mirror userscript on
+   * every page, so the pages' WebMCP tools are methods too (`webmcp:<tool name>`).
+   */
+  webmcp?: boolean;
   /** More unpacked extensions to load (folders with a manifest.json). */
   extensions?: string[];
   /**
@@ -65,11 +77,14 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
 
     const extensionDirs = [extensionDir, ...(options.extensions ?? [])];
     let userscripts: LoadedUserscript[] = [];
+    const scripts: UserscriptToLoad[] = options.webmcp ? [{ file: webmcpMirrorFile(), everyPage: true }] : [];
     if (options.userscripts) {
-      const files = statSync(options.userscripts).isDirectory() ? findUserscripts(options.userscripts) : [options.userscripts];
+      scripts.push(...(statSync(options.userscripts).isDirectory() ? findUserscripts(options.userscripts) : [options.userscripts]));
+    }
+    if (scripts.length) {
       const userscriptsDir = join(workDir, 'userscripts');
-      userscripts = writeUserscriptsExtension(files, userscriptsDir);
-      if (userscripts.length) extensionDirs.push(userscriptsDir);
+      userscripts = writeUserscriptsExtension(scripts, userscriptsDir);
+      extensionDirs.push(userscriptsDir);
     }
 
     const chromium = startChromium({
@@ -77,7 +92,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       headless: options.headless ?? false,
       profileDir: join(workDir, 'profile'),
       extensionDirs,
-      extraArgs: options.browserArgs,
+      extraArgs: [...(options.webmcp ? [WEBMCP_FEATURE_FLAG] : []), ...(options.browserArgs ?? [])],
     });
     let closing: Promise<void> | undefined;
     return {

@@ -24,13 +24,18 @@ export function findUserscripts(folder: string): string[] {
     .map((name) => join(folder, name));
 }
 
+/** A userscript to load, by file; `everyPage` runs it on every page, whatever its @match lines say. */
+export type UserscriptToLoad = string | { file: string; everyPage: true };
+
 /** Writes the extension into `outDir` and returns what it loaded. */
-export function writeUserscriptsExtension(files: string[], outDir: string): LoadedUserscript[] {
+export function writeUserscriptsExtension(scripts: UserscriptToLoad[], outDir: string): LoadedUserscript[] {
   mkdirSync(join(outDir, 'scripts'), { recursive: true });
   const loaded: LoadedUserscript[] = [];
-  const contentScripts = files.map((file, index) => {
+  const contentScripts = scripts.map((script, index) => {
+    const file = typeof script === 'string' ? script : script.file;
     const source = readFileSync(file, 'utf8');
-    const metadata = parseUserscriptMetadata(source, basename(file, '.user.js'));
+    const parsed = parseUserscriptMetadata(source, basename(file, '.user.js'));
+    const metadata = typeof script === 'string' ? parsed : { ...parsed, matches: ['*://*/*'], includes: [], excludes: [], excludeMatches: [] };
     const warnings = warningsFor(metadata);
     const scriptName = `scripts/${index}-${basename(file)}`;
     let wrapped: string;

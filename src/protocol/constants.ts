@@ -75,3 +75,18 @@ export const MAX_REPORTED_TABS = 5_000;
 
 /** What a browser's name may be (messages.ts, BrowserName): what `--browser` and `"browser"` take. */
 export const BROWSER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+
+/**
+ * The names of a page's WebMCP tools as the WebMCP mirror userscript publishes them on
+ * `__any__`: `webmcp:<tool name>`. WebMCP tool names cannot contain `:`, so no tool can take a
+ * userscript method's name, and a method's source is read from its name alone (methodSourceOf).
+ */
+export const WEBMCP_PREFIX = 'webmcp:';
+
+/**
+ * The hints a method may declare in `annotations`, and a listing carries: MCP's four and
+ * WebMCP's own (`untrustedContentHint` is in the WebMCP draft, `consequentialHint` in Chromium).
+ */
+export const METHOD_ANNOTATION_KEYS = [
+  'readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint', 'untrustedContentHint', 'consequentialHint',
+] as const;

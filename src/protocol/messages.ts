@@ -11,7 +11,7 @@
  * The receiving side of every boundary validates with these schemas; nothing is trusted.
  */
 import * as v from 'valibot';
-import { BROWSER_NAME_PATTERN, MAX_REPORTED_TABS, PROTOCOL_VERSION } from './constants.js';
+import { BROWSER_NAME_PATTERN, MAX_REPORTED_TABS, METHOD_ANNOTATION_KEYS, PROTOCOL_VERSION, WEBMCP_PREFIX } from './constants.js';
 import { ErrorPayload } from './errors.js';
 
 export * from './constants.js';
@@ -84,15 +84,49 @@ export const MethodsRequest = v.strictObject({
 });
 export type MethodsRequest = v.InferOutput<typeof MethodsRequest>;
 
+/** Where a listed method comes from: the user's userscripts, or the page's WebMCP tools (by the mirror). */
+export type MethodSource = 'userscript' | 'webmcp';
+
+/** `webmcp` for the names the WebMCP mirror publishes (`webmcp:<tool>`), `userscript` for every other. */
+export function methodSourceOf(name: string): MethodSource {
+  return name.startsWith(WEBMCP_PREFIX) ? 'webmcp' : 'userscript';
+}
+
+const JsonSchemaObject = v.record(v.string(), v.unknown());
+const Hint = v.optional(v.boolean());
+
+/** The hints of MethodInfo's `annotations`, each optional (METHOD_ANNOTATION_KEYS). */
+export const MethodAnnotations = v.strictObject({
+  readOnlyHint: Hint,
+  destructiveHint: Hint,
+  idempotentHint: Hint,
+  openWorldHint: Hint,
+  untrustedContentHint: Hint,
+  consequentialHint: Hint,
+} satisfies Record<(typeof METHOD_ANNOTATION_KEYS)[number], typeof Hint>);
+export type MethodAnnotations = v.InferOutput<typeof MethodAnnotations>;
+
 /**
- * One entry of a page's method list. A userscript may describe a method by giving the function
- * a `description` and a JSON-Schema `inputSchema` (the shape the WebMCP proposal uses).
+ * One entry of a page's method list. A userscript describes a method the way a WebMCP tool is
+ * described, by properties of its function: `title`, `description`, a JSON-Schema `inputSchema`
+ * and `outputSchema`, and `annotations`. The page's WebMCP tools come with theirs. `source` is
+ * read from the name (methodSourceOf), and the content script checks that it agrees, so nothing
+ * a page does can make one of its tools pass as a userscript method.
  */
-export const MethodInfo = v.object({
-  name: v.string(),
-  description: v.optional(v.string()),
-  inputSchema: v.optional(v.record(v.string(), v.unknown())),
-});
+export const MethodInfo = v.pipe(
+  v.strictObject({
+    name: MethodName,
+    source: v.picklist(['userscript', 'webmcp'] satisfies MethodSource[]),
+    title: v.optional(v.string()),
+    description: v.optional(v.string()),
+    inputSchema: v.optional(JsonSchemaObject),
+    outputSchema: v.optional(JsonSchemaObject),
+    annotations: v.optional(MethodAnnotations),
+  }),
+  v.check((method) => method.source === methodSourceOf(method.name), 'a method\'s source must follow from its name (webmcp: names are WebMCP tools)'),
+);
+/** A page's method list, as a listing's result. */
+export const MethodList = v.array(MethodInfo);
 export type MethodInfo = v.InferOutput<typeof MethodInfo>;
 
 /** `POST /call` answer: 200 with `result`, or a 4xx/5xx status with `error`. */

@@ -22,6 +22,11 @@ export const STRICT_CSP = "default-src 'none'; script-src 'none'";
 /** The chat page's (examples/chat/): only its own script, /chat/app.js, runs. */
 export const CHAT_CSP = "default-src 'none'; script-src 'self'";
 const CHAT_PAGE = new URL('../../examples/chat/', import.meta.url);
+/** The WebMCP test pages': only their own script, the tools, runs. */
+export const WEBMCP_CSP = "default-src 'none'; script-src 'self'";
+const WEBMCP_TOOLS = new URL('../fixtures/webmcp/tools.js', import.meta.url);
+/** Userscripts for the WebMCP suite: a method described like a WebMCP tool, and names that meet the page's tools. */
+export const USERSCRIPTS_WEBMCP = fileURLToPath(new URL('../fixtures/userscripts-webmcp/', import.meta.url));
 
 export interface PageServer {
   readonly origin: string;
@@ -33,7 +38,9 @@ export interface PageServer {
  * Serves a small HTML page at every path (and `/go`, which redirects to `/landed?from=go`).
  * The page's inline script would change the title if CSP let it run; tests check that it did not.
  * Pages under /no-csp/ come without a CSP; pages under /slow/ take 2.5 s to answer; pages under
- * /chat/ are the example chat page (examples/chat/, its script at /chat/app.js, CHAT_CSP).
+ * /chat/ are the example chat page (examples/chat/, its script at /chat/app.js, CHAT_CSP); pages
+ * under /webmcp…/ (/webmcp/, /webmcp-elsewhere/) register the WebMCP tools of
+ * fixtures/webmcp/tools.js, their only script (WEBMCP_CSP).
  */
 export async function startPageServer(): Promise<PageServer> {
   const server: Server = createServer(async (request, response) => {
@@ -50,6 +57,14 @@ export async function startPageServer(): Promise<PageServer> {
     if (path?.startsWith('/chat/')) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CHAT_CSP });
       return response.end(readFileSync(new URL('index.html', CHAT_PAGE)));
+    }
+    if (path === '/webmcp-tools.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      return response.end(readFileSync(WEBMCP_TOOLS));
+    }
+    if (path?.startsWith('/webmcp')) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': WEBMCP_CSP });
+      return response.end(`<!doctype html><html><head><title>WebMCP page ${path}</title><script src="/webmcp-tools.js"></script></head><body>Tools</body></html>`);
     }
     // /no-csp/ pages play ordinary web pages, whose scripts may fetch and open WebSockets.
     const csp = path?.startsWith('/no-csp/') ? {} : { 'content-security-policy': STRICT_CSP };
@@ -81,7 +96,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { userscripts?: string; browserWaitMs?: number; extensions?: string[] } = {}): Promise<Stack> {
+export async function startStack(options: { userscripts?: string; browserWaitMs?: number; extensions?: string[]; webmcp?: boolean } = {}): Promise<Stack> {
   const pages = await startPageServer();
   const serverLog: string[] = [];
   const server = await startServer({ port: 0, browserWaitMs: options.browserWaitMs ?? 15_000, log: (line) => serverLog.push(line) });
@@ -90,6 +105,7 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
     headless: true,
     userscripts: options.userscripts ?? TEST_USERSCRIPTS,
     extensions: options.extensions,
+    webmcp: options.webmcp,
   });
   await waitFor(() => server.dispatcher.browsers.length > 0, 15_000, () => `the browser did not connect:\n${browser.recentOutput()}`);
   return {
@@ -112,7 +128,7 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
  */
 export async function launchConnected(
   server: AnyServer,
-  options: { name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean } = {},
+  options: { name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean; browserArgs?: string[] } = {},
 ): Promise<{ browser: ManagedBrowser; name: string }> {
   const before = new Set(server.dispatcher.browsers.map((info) => info.installId));
   const browser = await launchBrowser({
@@ -122,6 +138,7 @@ export async function launchConnected(
     extensions: options.extensions,
     name: options.name,
     asEveryday: options.asEveryday,
+    browserArgs: options.browserArgs,
   });
   // A managed browser is known by the install id of its launch; an everyday one makes its own.
   const mine = () => server.dispatcher.browsers.find((info) => browser.installId ? info.installId === browser.installId : !before.has(info.installId));

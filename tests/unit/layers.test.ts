@@ -35,6 +35,10 @@ const RULES: Rule[] = [
     why: 'the page bridge is injected as one self-contained function (executeScript({ func }))' },
   { files: 'src/extension/main/', only: ['src/extension/main/', 'src/protocol/constants.ts'], runTimeOnly: true,
     why: 'main.js runs in every page: no schema library, only the plain constants' },
+  { files: 'src/userscripts/webmcp-mirror.ts', only: [], runTimeOnly: true,
+    why: 'the WebMCP mirror is a userscript the user installs: one plain script, with no dependencies' },
+  { files: 'src/userscripts/', only: ['src/userscripts/'],
+    why: 'the userscripts any ships run in pages, where nothing of any but themselves is loaded' },
   { files: 'src/client/', never: ['src/server/', 'src/extension/'],
     why: 'the client reaches the server over HTTP and WebSocket only' },
 ];

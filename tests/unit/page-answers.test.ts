@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { checkPageAnswer } from '../../src/extension/isolated/page-answers.js';
 import type { PageResult } from '../../src/protocol/index.js';
 
-const inFlight = new Set(['call-1']);
+const inFlight = new Map([['call-1', 'call' as const]]);
 
 describe('checkPageAnswer', () => {
   test('passes a well-formed result and a well-formed error on as they came', () => {

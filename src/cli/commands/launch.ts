@@ -9,6 +9,7 @@ interface LaunchCommandOptions {
   userscripts?: string;
   browser?: string;
   name?: string;
+  webmcp: boolean;
   browserArg: string[];
   extension: string[];
   port: number;
@@ -23,6 +24,7 @@ export const launchCommand = new Command('launch')
   .option('-u, --userscripts <path>', 'folder of *.user.js files (or one file), run in the page world like Tampermonkey would')
   .option('-b, --browser <path>', 'Chromium or Chrome executable (default: /usr/bin/chromium, then other usual places)')
   .addOption(new Option('-n, --name <name>', 'the name calls give to run in this browser (`any call --browser <name>`); default: its brand, e.g. chromium').argParser(browserName))
+  .option('--webmcp', 'turn on WebMCP and load the WebMCP mirror on every page: pages\' WebMCP tools become methods webmcp:<tool name>', false)
   .addOption(new Option('--browser-arg <flag...>', 'extra Chromium flags').default([]))
   .addOption(new Option('--extension <dir...>', 'more unpacked extensions to load').default([]))
   .addOption(portOption())
@@ -45,11 +47,13 @@ to that server already has is refused (exit 2).`)
       browserArgs: options.browserArg,
       extensions: options.extension,
       name: options.name,
+      webmcp: options.webmcp,
     });
     const names = browser.userscripts.map((script) => script.metadata.name);
     process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}) with a temporary profile in ${browser.workDir}.\n`);
     process.stdout.write(`Its extension connects to the any server on port ${options.port}, retrying every second.\n`);
     process.stdout.write(names.length ? `Userscripts: ${names.join(', ')}.\n` : 'No userscripts loaded (pass --userscripts <folder>).\n');
+    if (options.webmcp) process.stdout.write('WebMCP is on: each page\'s WebMCP tools are methods named webmcp:<tool name>.\n');
     for (const script of browser.userscripts) {
       for (const warning of script.warnings) process.stderr.write(`warning: ${script.metadata.name}: ${warning}\n`);
     }

@@ -5,8 +5,9 @@
  * listeners registered during the worker's first turn, so everything is wired here,
  * synchronously, at the top level.
  */
-import { BRIDGE_HELLO_EVENT, CONTENT_PORT_NAME, LATE_METHOD_GRACE_MS, MAX_RESULT_CHARS } from '../../protocol/constants.js';
+import { CONTENT_PORT_NAME } from '../../protocol/constants.js';
 import { runPageBridge } from '../main/bridge.js';
+import { pageBridgeSetup } from '../main/setup.js';
 import { BROWSER_NAME, INSTALL_ID, MANAGED, SERVER_PORT } from '../settings.js';
 import { browserBrand, type BrandVersion } from '../../protocol/browser-identity.js';
 import type { BrowserIdentity, BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
@@ -95,7 +96,7 @@ const tabs: BrowserTabs = {
       target: { tabId },
       world: 'MAIN',
       func: runPageBridge,
-      args: [{ helloEvent: BRIDGE_HELLO_EVENT, presetChannel: channel, lateMethodGraceMs: LATE_METHOD_GRACE_MS, maxResultChars: MAX_RESULT_CHARS }],
+      args: [pageBridgeSetup(channel)],
     });
   },
 };

@@ -12,7 +12,7 @@ import {
 } from '../../protocol/messages.js';
 import { createBatcher, parseFrame } from '../../protocol/batching.js';
 import { openBridgeChannel } from './bridge-channel.js';
-import { checkPageAnswer } from './page-answers.js';
+import { checkPageAnswer, type PageRequestKind } from './page-answers.js';
 
 /** After the worker restarts (its ports all close), reconnect soon, which also wakes it. */
 const RECONNECT_DELAY_MS = 250;
@@ -40,12 +40,12 @@ function startContentScript(presetChannel: string | undefined): ContentScript {
   let port: chrome.runtime.Port | undefined;
   let bridgeOpen = false;
   /** Calls handed to the page and not answered yet: the only ones the page may answer, once. */
-  const inFlight = new Set<string>();
+  const inFlight = new Map<string, PageRequestKind>();
 
   const toPage = (message: ContentToPage) => {
     // A cancelled call is over for the worker: a late answer from the page is not wanted.
     if (message.type === 'cancel') inFlight.delete(message.id);
-    else inFlight.add(message.id);
+    else inFlight.set(message.id, message.type);
     bridge.send(message);
   };
   // Answers of the same turn (the page's methods often finish together) go in one port message,

@@ -7,21 +7,26 @@
  *   - only calls this content script handed to the page can be answered, each once;
  *   - a result is one well-formed JSON value within MAX_RESULT_CHARS, and an error has the
  *     protocol's shape, so the worker can splice the result's text into its frame unparsed;
+ *   - a listing is a list of MethodInfo whose sources follow from their names, so no page can
+ *     make one of its WebMCP tools pass as a userscript method;
  *   - anything else becomes a structured error for that call alone: no other call, in this tab
  *     or another, can be disturbed by what one page sends.
  */
 import { MAX_RESULT_CHARS } from '../../protocol/constants.js';
 import { errorShape } from '../../protocol/errors.js';
-import { parse, PageToContent, type PageResult } from '../../protocol/messages.js';
+import { MethodList, parse, PageToContent, type PageResult } from '../../protocol/messages.js';
 
 type PageAnswer = PageToContent;
 
+/** What the content script handed the page: a method call or a listing of the methods. */
+export type PageRequestKind = 'call' | 'list';
+
 /**
  * The answer (or progress value) to send on for `message`, or undefined when it belongs to no
- * call in flight here (`inFlight`: the ids of the calls handed to the page and not yet answered).
+ * call in flight here (`inFlight`: the calls handed to the page and not yet answered, by id).
  * A progress value that cannot be used ends its call with an error result.
  */
-export function checkPageAnswer(message: unknown, inFlight: ReadonlySet<string>, maxResultChars = MAX_RESULT_CHARS): PageAnswer | undefined {
+export function checkPageAnswer(message: unknown, inFlight: ReadonlyMap<string, PageRequestKind>, maxResultChars = MAX_RESULT_CHARS): PageAnswer | undefined {
   const id = typeof message === 'object' && message !== null && Object.hasOwn(message, 'id') ? (message as { id: unknown }).id : undefined;
   if (typeof id !== 'string' || !inFlight.has(id)) return undefined;
   const malformed = (problem: string): PageResult => ({
@@ -39,10 +44,15 @@ export function checkPageAnswer(message: unknown, inFlight: ReadonlySet<string>,
       ? `The method sent a progress value of ${answer.json.length} characters of JSON, more than the ${maxResultChars} any can carry. Send smaller parts.`
       : `The method returned ${answer.json.length} characters of JSON, more than the ${maxResultChars} any can carry. Return less, or split it over several calls.`) };
   }
+  let value: unknown;
   try {
-    JSON.parse(answer.json);
+    value = JSON.parse(answer.json);
   } catch (error) {
     return malformed(`${answer.type === 'progress' ? 'a progress value' : 'its result'} is not JSON: ${(error as Error).message}`);
+  }
+  if (answer.type === 'result' && inFlight.get(id) === 'list') {
+    const listing = parse(MethodList, value);
+    if (!listing.ok) return malformed(`its list of methods is not well formed: ${listing.problem}`);
   }
   return answer;
 }

@@ -34,6 +34,10 @@ export interface PageBridgeSetup {
   lateMethodGraceMs: number;
   /** MAX_RESULT_CHARS (protocol/constants.ts). */
   maxResultChars: number;
+  /** WEBMCP_PREFIX (protocol/constants.ts): the names of the page's WebMCP tools, as the mirror publishes them. */
+  webmcpPrefix: string;
+  /** METHOD_ANNOTATION_KEYS (protocol/constants.ts): the hints a listing carries. */
+  annotationKeys: readonly string[];
 }
 
 export function runPageBridge(setup: PageBridgeSetup): void {
@@ -66,6 +70,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
     propertyIsEnumerable: realm.Object.prototype.propertyIsEnumerable,
     objectToString: realm.Object.prototype.toString,
     SafeString: realm.String,
+    stringSlice: realm.String.prototype.slice,
     SafeMap: realm.Map,
     mapGet: realm.Map.prototype.get,
     mapSet: realm.Map.prototype.set,
@@ -87,7 +92,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   };
   const {
     apply, toJson, fromJson, hasOwn, keys, isArray, filter, map, some, join,
-    propertyIsEnumerable, objectToString, SafeString, SafeMap, mapGet, mapSet, mapDelete,
+    propertyIsEnumerable, objectToString, SafeString, stringSlice, SafeMap, mapGet, mapSet, mapDelete,
   } = (setup.presetChannel !== null ? freshPrimitives() : undefined) ?? primitivesOf(globalThis);
   const now = () => apply(performanceNow, performance, []) as number;
   const METHOD_POLL_MS = 25;
@@ -244,25 +249,66 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   }
 
   /**
-   * The page's methods, with the `description` and JSON-Schema `inputSchema` a userscript may
-   * put on a method's function. Once the page has loaded; a page with none yet gets the grace.
+   * The page's methods, each described as a WebMCP tool is: the `title`, `description`, JSON-Schema
+   * `inputSchema` and `outputSchema`, and `annotations` (hints) a userscript may put on a
+   * method's function, or the WebMCP mirror on a tool's. Its `source` follows from its name alone,
+   * never from what the function says of itself. Once the page has loaded; a page with none yet
+   * gets the grace.
    */
   async function listMethods(signal: AbortSignal): Promise<Record<string, unknown>> {
     await waitForMethod(null, signal);
     const api = currentApi();
-    const list = apply(map, methodNames(api), [(name: string) => {
-      const fn = api![name] as { description?: unknown; inputSchema?: unknown };
-      const entry: Record<string, unknown> = { name };
-      try {
-        if (typeof fn.description === 'string') entry.description = fn.description;
-        const schema = fn.inputSchema;
-        if (typeof schema === 'object' && schema !== null) entry.inputSchema = fromJson(toJson(schema));
-      } catch {
-        // A description that cannot be read or a schema that is not JSON: list the name alone.
-      }
-      return entry;
-    }]);
+    const list = apply(map, methodNames(api), [(name: string) => describeMethod(name, api![name] as Record<string, unknown>)]);
     return encodeResult('list', list);
+  }
+
+  /** What a listing says of one method. A property that cannot be read or is not JSON is left out. */
+  function describeMethod(name: string, fn: Record<string, unknown>): Record<string, unknown> {
+    const entry: Record<string, unknown> = { name, source: isWebmcpName(name) ? 'webmcp' : 'userscript' };
+    const read = (key: string): unknown => {
+      try {
+        return fn[key];
+      } catch {
+        return undefined;
+      }
+    };
+    for (const key of ['title', 'description']) {
+      const text = read(key);
+      if (typeof text === 'string') entry[key] = text;
+    }
+    for (const key of ['inputSchema', 'outputSchema']) {
+      const schema = plainJson(read(key));
+      if (schema !== undefined) entry[key] = schema;
+    }
+    const given = plainJson(read('annotations')) as Record<string, unknown> | undefined;
+    if (given !== undefined) {
+      const hints: Record<string, boolean> = {};
+      let any = false;
+      apply(map, setup.annotationKeys, [(key: string) => {
+        const hint = hasOwn(given, key) ? given[key] : undefined;
+        if (typeof hint === 'boolean') {
+          hints[key] = hint;
+          any = true;
+        }
+      }]);
+      if (any) entry.annotations = hints;
+    }
+    return entry;
+  }
+
+  /** A JSON copy of a plain object (not an array); undefined for anything else or what JSON refuses. */
+  function plainJson(value: unknown): object | undefined {
+    if (typeof value !== 'object' || value === null || isArray(value)) return undefined;
+    try {
+      const copy: unknown = fromJson(toJson(value));
+      return typeof copy === 'object' && copy !== null && !isArray(copy) ? copy : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function isWebmcpName(name: string): boolean {
+    return name.length > setup.webmcpPrefix.length && apply(stringSlice, name, [0, setup.webmcpPrefix.length]) === setup.webmcpPrefix;
   }
 
   type Api = Record<string, unknown>;
@@ -300,11 +346,24 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   function methodNotFound(method: string): ErrorShape {
     const methods = methodNames(currentApi());
     const where = location.href;
+    const name = 'MethodNotFoundError';
+    if (isWebmcpName(method)) {
+      const tools = apply(filter, methods, [isWebmcpName]) as string[];
+      const tool = apply(stringSlice, method, [setup.webmcpPrefix.length]) as string;
+      const why = tools.length
+        ? `The WebMCP tools here: ${apply(join, tools, [', '])}.`
+        : !('modelContext' in document)
+          ? 'This browser has no WebMCP on this page (document.modelContext is missing): start it with `any launch --webmcp`, ' +
+            'or turn WebMCP on in the browser (docs/webmcp.md).'
+          : 'No WebMCP tools are mirrored here: either the page registered none, or the WebMCP mirror userscript is not ' +
+            'installed for this page (`npx any webmcp` prints it; docs/webmcp.md).';
+      return { name, message: `The page has no WebMCP tool "${tool}" on ${where} (${method}). ${why}`, code: 'METHOD_NOT_FOUND', methods };
+    }
     const message = methods.length
       ? `__any__.${method} is not a method on ${where}. Methods here: ${apply(join, methods, [', '])}.`
       : `__any__.${method} is not a method on ${where}: no methods are registered on this page. Check that a ` +
         `userscript defines globalThis.__any__.${method}, matches this URL, and runs in the page (@grant none).`;
-    return { name: 'MethodNotFoundError', message, code: 'METHOD_NOT_FOUND', methods };
+    return { name, message, code: 'METHOD_NOT_FOUND', methods };
   }
 
   /** The page's own error, described without trusting it: getters may throw, toString may be missing. */
