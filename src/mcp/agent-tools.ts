@@ -6,8 +6,8 @@
  *   - `list_page_methods {page, browser?}` and `call_page_method {page, method, params?, timeout?,
  *     browser?}` reach any page, in the browser named or the one the server routes to;
  *   - `list_browsers {}`: the connected browsers, the default first;
- *   - for each `--page`, one tool per method of that page, with the description and inputSchema
- *     its userscript gave. The list follows the page: the first listing opens the page's tab,
+ *   - for each `--page`, one tool per method of that page (a userscript's, or a WebMCP tool of the
+ *     page's as the mirror publishes it), with the title, description, schemas and hints it has. The list follows the page: the first listing opens the page's tab,
  *     later ones (a refresh every `watchIntervalMs`) only look at an open tab, so tools appear when
  *     a tab loads or a userscript registers late, and go when the tab is closed.
  *
@@ -16,7 +16,7 @@
  * browser, as `--allow` narrows: an agent may name that browser, and no other.
  */
 import * as v from 'valibot';
-import { BrowserName, CallFailure, CallRequest, PageUrl, Params, parse, type BrowserInfo, type MethodInfo } from '../protocol/index.js';
+import { BrowserName, CallFailure, CallRequest, PageUrl, Params, parse, WEBMCP_PREFIX, type BrowserInfo, type MethodInfo } from '../protocol/index.js';
 import type { AllowList } from './allow-list.js';
 import type { PageAccess } from './page-access.js';
 import { nameTools } from './tool-names.js';
@@ -35,6 +35,8 @@ export interface Tool {
   title?: string;
   description: string;
   inputSchema: { type: 'object'; [key: string]: unknown };
+  /** Results are `structuredContent: { result }`, so a method's outputSchema is that of `result`. */
+  outputSchema?: { type: 'object'; [key: string]: unknown };
   annotations: ToolAnnotations;
 }
 
@@ -79,8 +81,9 @@ const GENERIC_TOOLS: Tool[] = [
   {
     name: LIST_PAGE_METHODS,
     title: 'List a page\'s methods',
-    description: 'Lists the methods the user\'s userscripts registered on a web page in the user\'s browser (name, ' +
-      'description, inputSchema). Opens the page in a background tab when none is open. ' + UNTRUSTED,
+    description: 'Lists the methods on a web page in the user\'s browser: those the user\'s userscripts registered and ' +
+      'the page\'s WebMCP tools ("webmcp:<tool>"), with source, title, description, schemas, annotations. Opens the page ' +
+      'in a background tab when none is open. ' + UNTRUSTED,
     inputSchema: {
       type: 'object',
       properties: {
@@ -102,7 +105,7 @@ const GENERIC_TOOLS: Tool[] = [
       type: 'object',
       properties: {
         page: { type: 'string', description: 'Absolute http(s) URL of the page; an open tab at it is reused, else one is opened.' },
-        method: { type: 'string', description: 'The method\'s name, as list_page_methods gives it.' },
+        method: { type: 'string', description: 'The method\'s name, as list_page_methods gives it ("webmcp:<tool>" for a page\'s WebMCP tool).' },
         params: { type: 'object', description: 'The method\'s single argument: a JSON object (default {}).' },
         timeout: { type: 'integer', minimum: 1, maximum: 3_600_000, description: 'Milliseconds to wait for the result (default 30000).' },
         browser: BROWSER_ARGUMENT,
@@ -287,18 +290,7 @@ export class AgentTools {
       const names = nameTools(page, methods.map((method) => method.name), taken);
       for (const method of methods) {
         const name = names.get(method.name)!;
-        tools.set(name, {
-          page,
-          method: method.name,
-          tool: {
-            name,
-            title: `${method.name} on ${page}`,
-            description: `${method.description ?? `Calls __any__.${method.name} on ${page}.`} (Runs the userscript method ${method.name} ` +
-              `on ${page} in the user's browser. ${UNTRUSTED})`,
-            inputSchema: { ...(method.inputSchema ?? {}), type: 'object' },
-            annotations: { readOnlyHint: false, openWorldHint: true },
-          },
-        });
+        tools.set(name, { page, method: method.name, tool: pageToolOf(name, page, method) });
       }
     }
     return tools;
@@ -310,8 +302,37 @@ export class AgentTools {
   }
 
   #signature(): string {
-    return JSON.stringify([...this.#pageTools.values()].map(({ tool }) => [tool.name, tool.description, tool.inputSchema]));
+    return JSON.stringify([...this.#pageTools.values()].map(({ tool }) => tool));
   }
+}
+
+/**
+ * The MCP tool for one method of a `--page`: described by what its userscript (or the page, for
+ * a WebMCP tool) said of it, its hints carried over as MCP's annotations. WebMCP's hints that MCP
+ * has no field for are said in the description, where an agent reads them.
+ */
+export function pageToolOf(name: string, page: string, method: MethodInfo): Tool {
+  const hints = method.annotations ?? {};
+  const runs = method.source === 'webmcp'
+    ? `Runs the page's own WebMCP tool ${method.name.slice(WEBMCP_PREFIX.length)} on ${page}`
+    : `Runs the userscript method ${method.name} on ${page}`;
+  const notes = [
+    hints.consequentialHint ? 'The page marks it consequential: it may act on the user\'s behalf with effects that matter.' : '',
+    hints.untrustedContentHint ? 'The page marks its output as untrusted content.' : '',
+  ].filter(Boolean).join(' ');
+  const annotations: ToolAnnotations = { readOnlyHint: hints.readOnlyHint ?? false, openWorldHint: hints.openWorldHint ?? true };
+  if (hints.destructiveHint !== undefined) annotations.destructiveHint = hints.destructiveHint;
+  if (hints.idempotentHint !== undefined) annotations.idempotentHint = hints.idempotentHint;
+  return {
+    name,
+    title: method.title ?? `${method.name} on ${page}`,
+    description: `${method.description ?? `Calls __any__.${method.name} on ${page}.`} (${runs} in the user's browser. ${notes ? `${notes} ` : ''}${UNTRUSTED})`,
+    inputSchema: { ...(method.inputSchema ?? {}), type: 'object' },
+    ...(method.outputSchema
+      ? { outputSchema: { type: 'object', properties: { result: method.outputSchema }, required: ['result'] } }
+      : {}),
+    annotations,
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import { VERSION } from '../../src/version.js';
 const PAGE = 'https://chatgpt.com/';
 const ASK: MethodInfo = {
   name: 'ask',
+  source: 'userscript',
   description: 'Asks ChatGPT a question.',
   inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'] },
 };

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AgentTools, CALL_PAGE_METHOD, LIST_BROWSERS, LIST_PAGE_METHODS, ToolRequestError, type AgentToolsOptions, type Tool } from '../../src/mcp/agent-tools.js';
+import { AgentTools, CALL_PAGE_METHOD, LIST_BROWSERS, LIST_PAGE_METHODS, pageToolOf, ToolRequestError, type AgentToolsOptions, type Tool } from '../../src/mcp/agent-tools.js';
 import { allowList } from '../../src/mcp/allow-list.js';
 import type { PageAccess, PageCallOptions } from '../../src/mcp/page-access.js';
 import { MAX_TOOL_NAME, nameTools, pageLabel, toolNameOf } from '../../src/mcp/tool-names.js';
@@ -244,6 +244,7 @@ const OTHER = 'https://example.com/';
 
 const ASK: MethodInfo = {
   name: 'ask',
+  source: 'userscript',
   description: 'Asks ChatGPT a question and returns the answer.',
   inputSchema: { type: 'object', properties: { prompt: { type: 'string' } }, required: ['prompt'], additionalProperties: false },
 };
@@ -339,7 +340,7 @@ describe('AgentTools', () => {
 
   test('--page: one tool per method, named after it, with the userscript\'s description and inputSchema', async () => {
     const { tools } = agentTools({
-      [PAGE]: [ASK, { name: 'count' }, { name: 'odd', inputSchema: { type: 'string', properties: { x: { type: 'number' } } } }, { name: 'loose', inputSchema: { properties: {} } }],
+      [PAGE]: [ASK, { name: 'count', source: 'userscript' }, { name: 'odd', source: 'userscript', inputSchema: { type: 'string', properties: { x: { type: 'number' } } } }, { name: 'loose', source: 'userscript', inputSchema: { properties: {} } }],
     }, { pages: [PAGE] });
     const listed = await tools.list();
     assert.deepEqual(names(listed), [...GENERIC, 'ask', 'count', 'odd', 'loose']);
@@ -359,8 +360,8 @@ describe('AgentTools', () => {
 
   test('--page: tools of several pages, a method on two pages and one named like a generic tool, all distinct', async () => {
     const { tools } = agentTools({
-      [PAGE]: [ASK, { name: CALL_PAGE_METHOD }],
-      [OTHER]: [{ name: 'ask' }],
+      [PAGE]: [ASK, { name: CALL_PAGE_METHOD, source: 'userscript' }],
+      [OTHER]: [{ name: 'ask', source: 'userscript' }],
     }, { pages: [PAGE, OTHER] });
     assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask', `chatgpt.com.${CALL_PAGE_METHOD}`, 'example.com.ask']);
   });
@@ -466,7 +467,7 @@ describe('AgentTools', () => {
     });
 
     test('a page tool calls its method on its page with the arguments as params, the call timeout and the signal', async () => {
-      const { tools, calls } = agentTools({ [PAGE]: [ASK], [OTHER]: [{ name: 'ask' }] }, { pages: [PAGE, OTHER], callTimeoutMs: 60_000 });
+      const { tools, calls } = agentTools({ [PAGE]: [ASK], [OTHER]: [{ name: 'ask', source: 'userscript' }] }, { pages: [PAGE, OTHER], callTimeoutMs: 60_000 });
       await tools.list();
       const signal = new AbortController().signal;
       assert.deepEqual((await tools.call('ask', { prompt: 'hi' }, signal)).structuredContent, { result: { ran: 'ask', params: { prompt: 'hi' } } });
@@ -618,7 +619,7 @@ describe('AgentTools', () => {
 
   describe('--allow', () => {
     test('page patterns: pages not allowed are neither listed, nor listable, nor callable', async () => {
-      const { tools, listings, calls } = agentTools({ [PAGE]: [ASK], [OTHER]: [{ name: 'secret' }] }, { pages: [PAGE, OTHER], allow: allowList(['https://chatgpt.com/*']) });
+      const { tools, listings, calls } = agentTools({ [PAGE]: [ASK], [OTHER]: [{ name: 'secret', source: 'userscript' }] }, { pages: [PAGE, OTHER], allow: allowList(['https://chatgpt.com/*']) });
       assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask']);
       assert.deepEqual(listings.map((listing) => listing.page), [PAGE], 'the page not allowed is not even looked at');
       const listing = await tools.call(LIST_PAGE_METHODS, { page: OTHER });
@@ -634,7 +635,7 @@ describe('AgentTools', () => {
     });
 
     test('method patterns: only matching methods are tools, listed, or callable', async () => {
-      const { tools, calls } = agentTools({ [PAGE]: [ASK, { name: 'readAll' }, { name: 'deleteAll' }] }, { pages: [PAGE], allow: allowList(['ask', 'read*']) });
+      const { tools, calls } = agentTools({ [PAGE]: [ASK, { name: 'readAll', source: 'userscript' }, { name: 'deleteAll', source: 'userscript' }] }, { pages: [PAGE], allow: allowList(['ask', 'read*']) });
       assert.deepEqual(names(await tools.list()), [...GENERIC, 'ask', 'readAll']);
       const listing = await tools.call(LIST_PAGE_METHODS, { page: PAGE });
       assert.deepEqual((listing.structuredContent!.result as MethodInfo[]).map((method) => method.name), ['ask', 'readAll']);
@@ -671,5 +672,37 @@ describe('AgentTools', () => {
       };
       assert.deepEqual(await open.tools.call(CALL_PAGE_METHOD, { page: PAGE, method: 'x' }), toolError(error));
     });
+  });
+});
+
+describe('pageToolOf', () => {
+  const PAGE = 'https://shop.example/';
+  test('a WebMCP tool of the page: its title, schema and hints, and a description that says whose it is', () => {
+    const tool = pageToolOf('webmcp_search', PAGE, {
+      name: 'webmcp:search', source: 'webmcp', title: 'Search the shop', description: 'Finds products.',
+      inputSchema: { type: 'object', properties: { q: { type: 'string' } } },
+      annotations: { readOnlyHint: true, untrustedContentHint: true, consequentialHint: true },
+    });
+    assert.equal(tool.name, 'webmcp_search');
+    assert.equal(tool.title, 'Search the shop');
+    assert.deepEqual(tool.inputSchema, { type: 'object', properties: { q: { type: 'string' } } });
+    assert.deepEqual(tool.annotations, { readOnlyHint: true, openWorldHint: true });
+    assert.match(tool.description, /^Finds products\. \(Runs the page's own WebMCP tool search on https:\/\/shop\.example\//);
+    assert.match(tool.description, /consequential/);
+    assert.match(tool.description, /marks its output as untrusted/);
+    assert.equal(tool.outputSchema, undefined);
+  });
+
+  test('a userscript method: MCP\'s hints as it set them, and its outputSchema as that of the result', () => {
+    const tool = pageToolOf('multiply', PAGE, {
+      name: 'multiply', source: 'userscript',
+      outputSchema: { type: 'object', properties: { product: { type: 'number' } } },
+      annotations: { readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+    });
+    assert.equal(tool.title, 'multiply on https://shop.example/');
+    assert.deepEqual(tool.annotations, { readOnlyHint: true, openWorldHint: false, destructiveHint: false, idempotentHint: true });
+    assert.deepEqual(tool.outputSchema, { type: 'object', properties: { result: { type: 'object', properties: { product: { type: 'number' } } } }, required: ['result'] });
+    assert.match(tool.description, /Runs the userscript method multiply/);
+    assert.doesNotMatch(tool.description, /consequential|marks its output/);
   });
 });

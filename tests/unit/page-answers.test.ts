@@ -74,4 +74,28 @@ describe('checkPageAnswer: progress values', () => {
     const shapeless = checkPageAnswer({ type: 'progress', id: 'call-1' }, inFlight) as PageResult;
     assert.equal(shapeless.error?.code, 'BAD_RESULT');
   });
+
+  test('a listing must be a list of methods whose source follows from the name: a page tool cannot pass as a userscript method', () => {
+    const listing = new Map([['list-1', 'list' as const]]);
+    const good = [
+      { name: 'ask', source: 'userscript', title: 'Ask', annotations: { readOnlyHint: false }, outputSchema: { type: 'object' } },
+      { name: 'webmcp:search', source: 'webmcp', description: 'The page\'s search.', inputSchema: { type: 'object' } },
+    ];
+    assert.deepEqual(checkPageAnswer({ type: 'result', id: 'list-1', json: JSON.stringify(good) }, listing), { type: 'result', id: 'list-1', json: JSON.stringify(good) });
+    for (const forged of [
+      [{ name: 'webmcp:search', source: 'userscript' }],
+      [{ name: 'ask', source: 'webmcp' }],
+      [{ name: 'ask' }],
+      [{ name: 'ask', source: 'userscript', annotations: { readOnlyHint: 'yes' } }],
+      [{ name: 'ask', source: 'userscript', annotations: { madeUpHint: true } }],
+      [{ name: 'ask', source: 'userscript', extra: 1 }],
+      { name: 'ask', source: 'userscript' },
+    ]) {
+      const answer = checkPageAnswer({ type: 'result', id: 'list-1', json: JSON.stringify(forged) }, listing) as PageResult;
+      assert.equal(answer.error?.code, 'BAD_RESULT', JSON.stringify(forged));
+      assert.match(answer.error!.message, /list of methods is not well formed/);
+    }
+    // A call's result is the method's own business: the same JSON passes as a result.
+    assert.equal((checkPageAnswer({ type: 'result', id: 'call-1', json: '[{"name":"ask"}]' }, inFlight) as PageResult).error, undefined);
+  });
 });
