@@ -11,6 +11,6 @@ export type { Progress } from './client/server-connection.js';
 export * from './client/errors.js';
 export { launchBrowser as launch, type LaunchOptions, type ManagedBrowser } from './launcher/launch.js';
 export { startServer, type AnyServer, type InProcessCallOptions, type ServerOptions } from './server/server.js';
-export { builtExtensionDir } from './paths.js';
+export { builtExtensionDir, webmcpMirrorFile } from './paths.js';
 export { PINNED_EXTENSION_ID as EXTENSION_ID } from './extension-identity.js';
-export { DEFAULT_PORT, ERROR_CODES, type ErrorCode, type ErrorShape, type Health, type MethodInfo, type Status } from './protocol/index.js';
+export { DEFAULT_PORT, ERROR_CODES, type ErrorCode, type ErrorShape, type Health, type MethodAnnotations, type MethodInfo, type MethodSource, type Status } from './protocol/index.js';

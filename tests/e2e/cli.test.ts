@@ -230,7 +230,7 @@ describe('--browser: two browsers on one server', () => {
   test('any methods --browser b lists b\'s methods', async () => {
     const outcome = await runCli(['methods', stack.pages.url('/named-methods'), '--browser', 'b', '-p', String(stack.port)]);
     assert.equal(outcome.code, 0, outcome.stderr);
-    assert.deepEqual(JSON.parse(outcome.stdout), [{ name: 'whoAmI' }]);
+    assert.deepEqual(JSON.parse(outcome.stdout), [{ name: 'whoAmI', source: 'userscript' }]);
   });
 
   test('a name no connected browser has: NoBrowserError listing the connected ones, exit 3, at once', async () => {

@@ -159,10 +159,11 @@ describe('page() and methods() with a browser connected', () => {
     for (const hidden of ['hiddenMethod', 'notAFunction']) assert.ok(!names.includes(hidden), hidden);
     assert.deepEqual(list.find((method) => method.name === 'add'), {
       name: 'add',
+      source: 'userscript',
       description: 'Adds two numbers.',
       inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
     });
-    assert.deepEqual(list.find((method) => method.name === 'echo'), { name: 'echo' });
+    assert.deepEqual(list.find((method) => method.name === 'echo'), { name: 'echo', source: 'userscript' });
     assert.deepEqual(await page(stack.pages.url('/listed'), { port: stack.port }).methods(), list);
   });
 
@@ -220,7 +221,7 @@ describe('the browser option: two browsers on one server', () => {
 
   test('methods() naming b lists b\'s methods', async () => {
     const url = stack.pages.url('/named-methods');
-    assert.deepEqual(await methods(url, { port: stack.port, browser: 'b' }), [{ name: 'whoAmI' }]);
+    assert.deepEqual(await methods(url, { port: stack.port, browser: 'b' }), [{ name: 'whoAmI', source: 'userscript' }]);
     assert.ok((await methods(url, { port: stack.port, browser: a })).some((method) => method.name === 'echo'));
   });
 

@@ -476,11 +476,12 @@ class MethodsTest(unittest.TestCase):
         self.assertEqual(len(names), len(set(names)))
         self.assertEqual(next(method for method in listed if method["name"] == "add"), {
             "name": "add",
+            "source": "userscript",
             "description": "Adds two numbers.",
             "inputSchema": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
                             "required": ["a", "b"]},
         })
-        self.assertEqual(next(method for method in listed if method["name"] == "echo"), {"name": "echo"})
+        self.assertEqual(next(method for method in listed if method["name"] == "echo"), {"name": "echo", "source": "userscript"})
         # The same tab a call uses: what it lists can be called, and a wrong name lists the same.
         self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=PORT), 3)
         with self.assertRaises(AnyError) as caught:
@@ -614,7 +615,7 @@ class NamedBrowsersTest(unittest.TestCase):
 
     def test_methods_naming_b_lists_bs_methods(self):
         page = PAGES.url("/named-methods")
-        self.assertEqual(any_client.methods(page, browser="b", port=self.port), [{"name": "whoAmI"}])
+        self.assertEqual(any_client.methods(page, browser="b", port=self.port), [{"name": "whoAmI", "source": "userscript"}])
         self.assertIn("echo", [method["name"] for method in any_client.methods(page, browser="a", port=self.port)])
 
     def test_an_unknown_name_fails_at_once_with_NO_BROWSER_listing_the_connected_ones(self):

@@ -79,7 +79,7 @@ describe('the page bridge with hostile and sloppy pages', () => {
     assert.deepEqual(await run('/tampered/prepatched/late', 'prepatchedEcho', { x: [1, 2], y: 'z' }), { x: [1, 2], y: 'z' });
     const listed = await methods(page, { port: stack.port, timeout: 15_000 });
     assert.deepEqual(listed.find((method) => method.name === 'prepatchedEcho'),
-      { name: 'prepatchedEcho', description: 'Echoes its params', inputSchema: { type: 'object', properties: { x: { type: 'array' } } } });
+      { name: 'prepatchedEcho', source: 'userscript', description: 'Echoes its params', inputSchema: { type: 'object', properties: { x: { type: 'array' } } } });
     await assert.rejects(run('/tampered/prepatched/late', 'missing'), (error: MethodNotFoundError) => {
       assert.equal(error.code, 'METHOD_NOT_FOUND');
       assert.ok(error.methods?.includes('prepatchedEcho'));
