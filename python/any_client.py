@@ -37,12 +37,19 @@ can be read as it goes, with ``on_progress`` or :func:`stream`::
     ...     parts = list(values)       # [1, 2, 3], as they come
     ...     result = values.result     # 'done'
 
-To see what a page offers, list its methods, with the description and input schema their
-userscript gave them::
+To see what a page offers, list its methods, each with where it comes from and the description
+its userscript gave it::
 
     >>> any_client.methods("https://example.com/")      # with examples/userscripts
-    [{'name': 'pageInfo', 'description': 'Waits `delay` ms, then returns the page title, URL and
-      ready state.', 'inputSchema': {'type': 'object', 'properties': {'delay': {...}}}}]
+    [{'name': 'pageInfo', 'source': 'userscript', 'description': 'Waits `delay` ms, then returns
+      the page title, URL and ready state.', 'inputSchema': {'type': 'object', 'properties': {...}}}]
+
+A page's own WebMCP tools (``document.modelContext.registerTool``) are methods too, named
+``webmcp:<tool name>``, in a browser started with ``npx any launch --webmcp``, or one where the
+WebMCP mirror userscript (``npx any webmcp``) runs with WebMCP turned on::
+
+    >>> any_client.call(url, "webmcp:add", {"a": 2, "b": 3})
+    {'sum': 5}
 
 Several browsers
 ----------------
@@ -506,20 +513,36 @@ def methods(page, *, timeout=None, browser=None, port=DEFAULT_PORT, start_server
     ::
 
         >>> any_client.methods("https://example.com/")
-        [{'name': 'add', 'description': 'Adds two numbers.',
+        [{'name': 'add', 'source': 'userscript', 'description': 'Adds two numbers.',
           'inputSchema': {'type': 'object', 'properties': {'a': {'type': 'number'},
                           'b': {'type': 'number'}}, 'required': ['a', 'b']}},
-         {'name': 'headline'}]
+         {'name': 'headline', 'source': 'userscript'},
+         {'name': 'webmcp:search', 'source': 'webmcp', 'title': 'Search the site',
+          'inputSchema': {...}, 'annotations': {'readOnlyHint': True}}]
 
     The list comes from the tab a call to ``page`` would run in -- an open one, or one the
-    browser opens -- once the page has loaded. Each entry is a dict with the method's ``name``,
-    and with ``description`` (a string) and ``inputSchema`` (a JSON Schema, as a dict) when the
-    userscript gave the function those properties, as the WebMCP proposal does::
+    browser opens -- once the page has loaded. Each entry is a dict, as a WebMCP tool is
+    described:
 
-        __any__.add.description = 'Adds two numbers.';
-        __any__.add.inputSchema = { type: 'object', properties: { a: { type: 'number' } } };
+    * ``name`` -- what to pass to :func:`call` as ``method``.
+    * ``source`` -- always there: ``"webmcp"`` for the page's own WebMCP tools, which are named
+      ``webmcp:<tool name>`` (in a browser started with ``npx any launch --webmcp``, or with the
+      WebMCP mirror userscript that ``npx any webmcp`` prints); ``"userscript"`` for every other
+      name. It follows from the name, whatever the page says of itself.
+    * ``title``, ``description`` -- strings; ``inputSchema``, ``outputSchema`` -- JSON Schemas,
+      as dicts. Each only when given: a WebMCP tool comes with its own, and a userscript gives a
+      method these by properties of its function::
 
-    A page where no userscript registered a method gives ``[]``.
+          __any__.add.title = 'Add two numbers';
+          __any__.add.description = 'Adds two numbers.';
+          __any__.add.inputSchema = { type: 'object', properties: { a: { type: 'number' } } };
+
+    * ``annotations`` -- only when given: a dict of the hints ``readOnlyHint``,
+      ``destructiveHint``, ``idempotentHint``, ``openWorldHint``, ``untrustedContentHint`` and
+      ``consequentialHint``, each a bool; other keys, and values that are not booleans, are left
+      out. A WebMCP tool's carry only the hints it set to true.
+
+    A page where no method is registered gives ``[]``.
 
     Arguments: ``page``, ``timeout`` (seconds, for opening the tab and listing; ``None`` means
     the server's default of 30 s, at most 3600), ``browser`` (the connected browser whose tab
