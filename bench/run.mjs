@@ -20,9 +20,10 @@ import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
 import { BASELINE, latencyInRounds, ratiosTo, throughputInRounds, timed } from './lib/rounds.mjs';
 import { median, round } from './lib/stats.mjs';
-import { renderMcpOverhead, renderRatios, renderScale, renderStreaming, renderTargets, writeReport } from './lib/report.mjs';
+import { renderMcpOverhead, renderRatios, renderScale, renderStreaming, renderTargets, renderWebmcp, writeReport } from './lib/report.mjs';
 import { streamingInRounds } from './lib/streaming.mjs';
 import { openManyTabs, startFleet } from './lib/scale.mjs';
+import { webmcpInRounds } from './lib/webmcp.mjs';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const ROUNDS = flags.quick ? 4 : 10; // even, so that each order runs as often as the other
@@ -67,7 +68,7 @@ const mcpStdio = await startMcpStdio({ port, page: `${origin}/bench` });
 const mcpHttp = await startMcpHttp({ port, page: `${origin}/bench` });
 const closeMcp = () => Promise.all([mcpStdio.close(), mcpHttp.close()]);
 
-const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {}, streaming: {} };
+const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {}, streaming: {}, webmcp: {} };
 try {
   log('warming up…');
   for (let i = 0; i < n(300); i++) {
@@ -154,6 +155,17 @@ try {
     results.streaming = { error: String(error.message ?? error) };
   }
 
+  // WebMCP tools (bench/lib/webmcp.mjs): a browser and a Playwright of their own with WebMCP on, and a
+  // page whose tools do the userscript methods' work; the control is the plain call on that page
+  // through the server the last cold start started, in the first browser (no WebMCP there).
+  log(`WebMCP tools: ${ROUNDS} rounds of ${perRound(1000)} echo and ${perRound(500)} readTable calls per contender…`);
+  try {
+    results.webmcp = await webmcpInRounds({ rounds: ROUNDS, calls: { echo: perRound(1000), readTable: perRound(500) }, warmup: n(100), table, withoutWebmcpPort: port, log });
+  } catch (error) {
+    log(`WebMCP tools failed, the rest of the results stand: ${error.stack ?? error}`);
+    results.webmcp = { error: String(error.message ?? error) };
+  }
+
   // Last of all: eight more browsers, one of them with 50 more tabs, would weigh on every other measure.
   log('several browsers: fleets of 1, 2 and 4 managed browsers on a server each, and one browser with 50 more tabs…');
   try {
@@ -175,7 +187,7 @@ try {
 await renderPlot(results, outputs.plot);
 writeFileSync(outputs.results, `${JSON.stringify(results, null, 2)}\n`);
 writeReport(results, outputs.report, outputs.plot);
-process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n\nSeveral browsers\n${renderScale(results)}\n`);
+process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n\nWebMCP tools: a page's own tools, called as methods\n${renderWebmcp(results)}\n\nSeveral browsers\n${renderScale(results)}\n`);
 if (out) log(`quick run: report, results.json and plot.png in ${out}`);
 
 // ── measurements ───────────────────────────────────────────────────────────────

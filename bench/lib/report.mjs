@@ -116,6 +116,70 @@ Memory of one browser before and after opening 50 more tabs (${openTabs} open), 
 | ${openTabs} tabs | ${after.serverMiB} | ${after.browserAllProcessesMiB} |`;
 }
 
+/**
+ * WebMCP tools (Markdown; bench/lib/webmcp.mjs): per method, each path's latency with its ratios to
+ * Playwright's page.evaluate of the method, then what calling the page's tool costs over calling the
+ * method, through any and through Playwright, and what turning WebMCP on costs the plain call.
+ */
+export function renderWebmcp(results) {
+  const w = results.webmcp;
+  if (!w?.methods) return `(not measured${w?.error ? `: ${w.error}` : ''})`;
+  const { names } = w;
+  const tables = Object.entries(w.methods).map(([method, m]) => {
+    const rows = Object.entries(m.latency).map(([name, e]) =>
+      `| ${name} | ${round(e.p50)} | ${round(e.p90)} | ${round(e.p99)} | ${e.count} | ${['p50', 'p90', 'p99'].map((metric) => (e.vsPlaywright ? spread(e.vsPlaywright[metric]) : '1')).join(' | ')} |`);
+    return `\`${method}\`${method === 'echo' ? ' (returns its params, a 64-character string)' : method === 'readTable' ? ' (reads the 100-row table)' : ''}, ms:
+
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
+  });
+  const ratioRows = Object.entries(w.methods).flatMap(([method, { ratios }]) => [
+    [`any: \`webmcp:${method}\` ÷ the userscript method`, ratios.webmcpOverPlainCall],
+    [`Playwright: getTools() + executeTool() ÷ page.evaluate of the method`, ratios.playwrightToolOverEvaluate],
+    [`the tool: any's \`webmcp:${method}\` ÷ Playwright's executeTool()`, ratios.webmcpOverPlaywrightTool],
+    ...(ratios.plainCallWebmcpOnOverOff ? [[`any's plain call: WebMCP and the mirror on ÷ a browser without them`, ratios.plainCallWebmcpOnOverOff]] : []),
+  ].map(([what, r]) => `| \`${method}\` | ${what} | ${spread(r.p50)} | ${spread(r.p99)} |`));
+  return `${tables.join('\n\n')}
+
+Ratios between paths of the same round (median of ${w.rounds} rounds, range):
+
+| method | ratio | p50 | p99 |
+| --- | --- | --- | --- |
+${ratioRows.join('\n')}
+
+${webmcpFindings(w, names)}`;
+}
+
+/** What the WebMCP figures show, in sentences made from them. */
+function webmcpFindings(w, names) {
+  const ms = (x) => `${round(x)} ms`;
+  const times = (r) => `${round(r.median)}× (${round(r.min)}–${round(r.max)})`;
+  const spreadHolds = (r) => r.min <= 1 && r.max >= 1;
+  const sentences = Object.entries(w.methods).map(([method, { latency, ratios }]) => {
+    const plain = latency[names.plain];
+    const tool = latency[names.webmcp];
+    const pwTool = latency[names.playwrightTool];
+    const pw = latency[names.playwright];
+    const viaAny = ratios.webmcpOverPlainCall.p50;
+    const viaPw = ratios.playwrightToolOverEvaluate.p50;
+    const anyVsPw = ratios.webmcpOverPlaywrightTool.p50;
+    let text = `**\`${method}\`**: the page's tool through the mirror (\`webmcp:${method}\`) took ${ms(tool.p50)} p50, ${times(viaAny)} the plain call of the userscript method (${ms(plain.p50)}, ${tool.p50 >= plain.p50 ? '+' : '−'}${ms(Math.abs(tool.p50 - plain.p50))}); through Playwright, getTools() + executeTool() took ${ms(pwTool.p50)}, ${times(viaPw)} its page.evaluate of the method (${ms(pw.p50)}).`;
+    if (viaPw.max < 1) text += ` There the tool is the faster way: executeTool() hands back the result as one JSON string, which Playwright carries back faster than the value page.evaluate serializes.`;
+    text += ` Tool for tool, any's call was ${times(anyVsPw)} Playwright's${spreadHolds(anyVsPw) ? ' (the range of the rounds includes 1)' : ''}.`;
+    const onOff = ratios.plainCallWebmcpOnOverOff?.p50;
+    if (onOff) {
+      const change = `${round(Math.abs(onOff.median - 1) * 100, 0)} % ${onOff.median > 1 ? 'slower' : 'faster'}`;
+      text += ` With WebMCP on and the mirror loaded, the plain call took ${times(onOff)} the same call in a browser without them: ${
+        spreadHolds(onOff) && Math.abs(onOff.median - 1) < 0.1 ? 'within the rounds\' spread, not slowed'
+          : spreadHolds(onOff) ? `${change} at the median, though the range of the rounds includes 1`
+            : `${change}, in every round`}.`;
+    }
+    return text;
+  });
+  return sentences.join('\n\n');
+}
+
 /** A per-round ratio as "median (min–max)". */
 const spread = (r) => `${round(r.median)} (${round(r.min)}–${round(r.max)})`;
 
@@ -130,6 +194,23 @@ not ratios; for scale, a whole warm \`echo\` round trip took ${round(results.lat
 and ${round(results.latency[PW]?.p50)} ms through Playwright.
 
 ${renderStreaming(results)}`;
+}
+
+function webmcpSection(results) {
+  const w = results.webmcp;
+  if (!w?.methods) return renderWebmcp(results);
+  const control = Object.values(w.methods).some((m) => m.latency[w.names.withoutWebmcp]);
+  return `One page on 127.0.0.1 (\`Content-Security-Policy: default-src 'none'; script-src 'self'\`), holding the 100-row table and
+one script that registers the WebMCP tools ${w.tools.map((tool) => `\`${tool}\``).join(' and ')} (\`document.modelContext.registerTool\`), whose
+\`execute\` is the code of the userscript methods of the same names (bench/lib/webmcp.mjs). any: the TypeScript client, through
+an \`any serve\` of its own, to a managed headless browser launched with \`webmcp: true\` (\`--enable-features=WebMCPTesting\`
+and the WebMCP mirror on every page), calling the userscript method or the page's tool \`webmcp:<tool>\`${control ? `;
+and, as a control, the same plain call on the same page in the benchmark's first browser, which has neither` : ''}. Playwright,
+its browser launched with the same flag: \`page.evaluate\` of \`document.modelContext.getTools()\` then \`executeTool(tool, input)\`,
+as DevTools-based agents call a tool (the result is the JSON text Chromium hands back), and \`page.evaluate\` of the method.
+${w.rounds} alternating rounds of their own, after the streaming measures${w.seconds ? ` (${w.seconds} s with the browsers' start)` : ''}.
+
+${renderWebmcp(results)}`;
 }
 
 function render(results, plotPath) {
@@ -183,6 +264,10 @@ ${levels.map((level) => `| ${level} | ${contenders.map((c) => rate(results.throu
 ### Streaming: progress values from the page to the caller
 
 ${streamingSection(results)}
+
+### WebMCP tools: a page's own tools, called as methods
+
+${webmcpSection(results)}
 
 ### Several browsers on one server
 
