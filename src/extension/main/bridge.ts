@@ -308,7 +308,7 @@ export function runPageBridge(setup: PageBridgeSetup): void {
   }
 
   function isWebmcpName(name: string): boolean {
-    return name.length > setup.webmcpPrefix.length && apply(stringSlice, name, [0, setup.webmcpPrefix.length]) === setup.webmcpPrefix;
+    return name.length >= setup.webmcpPrefix.length && apply(stringSlice, name, [0, setup.webmcpPrefix.length]) === setup.webmcpPrefix;
   }
 
   type Api = Record<string, unknown>;
