@@ -7,9 +7,12 @@
  * update.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { EXIT_CODES, USAGE_EXIT_CODE } from '../../src/cli/exit-codes.js';
+import { CLI_ENTRY } from '../../src/paths.js';
+import { METHOD_ANNOTATION_KEYS } from '../../src/protocol/constants.js';
 import { describeProtocol } from '../../src/protocol/description.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -180,5 +183,20 @@ describe('describeProtocol() (dist/protocol.json)', () => {
   test('gives the CLI\'s exit codes', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(protocol.errors).map(([code, error]) => [code, error.exit])), EXIT_CODES);
     assert.equal(protocol.usageExitCode, USAGE_EXIT_CODE);
+  });
+});
+
+describe('README.md: what it lists', () => {
+  test('the hints a listing keeps are METHOD_ANNOTATION_KEYS', () => {
+    const found = /whose known hints are kept when they are booleans \(([^)]*)\)/.exec(PROSE);
+    assert.ok(found, 'README.md no longer names the listing\'s hints ("whose known hints are kept when they are booleans (…)")');
+    assert.deepEqual([...found[1]!.matchAll(/`(\w+)`/g)].map((hint) => hint[1]), [...METHOD_ANNOTATION_KEYS]);
+  });
+
+  test('the CLI reference has a row for every command of the CLI', () => {
+    const help = execFileSync(process.execPath, [CLI_ENTRY, '--help'], { encoding: 'utf8' });
+    const commands = [...help.split(/^Commands:$/m)[1]!.matchAll(/^ {2}(\w[\w-]*)/gm)].map((found) => found[1]!).filter((name) => name !== 'help');
+    assert.ok(commands.length >= 9, `found the commands ${commands.join(', ')} in \`any --help\``);
+    for (const command of commands) assert.match(README, new RegExp(`^\\| \`npx any ${command}\\b`, 'm'), `README.md's CLI table has no row for \`any ${command}\``);
   });
 });
