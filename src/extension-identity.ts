@@ -15,3 +15,21 @@ export function extensionIdFromKey(publicKeyBase64: string): string {
 const manifest = JSON.parse(readFileSync(new URL('./extension/manifest.json', import.meta.url), 'utf8')) as { key: string };
 
 export const PINNED_EXTENSION_ID = extensionIdFromKey(manifest.key);
+
+/**
+ * The any extension's id in Firefox (`browser_specific_settings.gecko.id`). Firefox gives each
+ * installation of an extension a random `moz-extension://<uuid>` origin instead of one derived
+ * from the id, unless the profile's `extensions.webextensions.uuids` pref names one.
+ */
+export const FIREFOX_EXTENSION_ID = 'any@any.local';
+
+/**
+ * The uuid `any launch --browser firefox` gives the extension in the profiles it makes (by that
+ * pref), so the server knows the managed Firefox's origin as it knows Chrome's pinned id. No
+ * other extension can take it: Firefox picks every other extension's uuid at random.
+ */
+export const MANAGED_FIREFOX_UUID = '6a1e0c8b-7d3f-4e2a-9b5c-1f0d2e3c4b5a';
+
+/** The Origin of the any extension's requests: `chrome-extension://<id>` or `moz-extension://<uuid>`. */
+export const chromeExtensionOrigin = (id: string) => `chrome-extension://${id}`;
+export const firefoxExtensionOrigin = (uuid: string) => `moz-extension://${uuid}`;

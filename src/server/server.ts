@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { chromeExtensionOrigin, firefoxExtensionOrigin, MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { toAnyError } from '../protocol/error-classes.js';
 import {
   CallFailure,
@@ -58,6 +58,11 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Extension IDs whose WebSocket is accepted (Origin `chrome-extension://<id>`); any's own by default. */
   extensionIds?: readonly string[];
+  /**
+   * Firefox installations of the any extension whose WebSocket is accepted (Origin
+   * `moz-extension://<uuid>`); by default the one managed Firefox profiles give it.
+   */
+  firefoxExtensionUuids?: readonly string[];
   log?: (line: string) => void;
   /** Called after `POST /shutdown` has been answered. */
   onShutdownRequest?: () => void;
@@ -105,7 +110,10 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
       return port;
     },
   });
-  const allowedOrigins = new Set((options.extensionIds ?? [PINNED_EXTENSION_ID]).map((id) => `chrome-extension://${id}`));
+  const allowedOrigins = new Set([
+    ...(options.extensionIds ?? [PINNED_EXTENSION_ID]).map(chromeExtensionOrigin),
+    ...(options.firefoxExtensionUuids ?? [MANAGED_FIREFOX_UUID]).map(firefoxExtensionOrigin),
+  ]);
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
   // Agents reach the same dispatcher through /mcp as programs do through /call.
   const mcp = createMcpHttpDoor({

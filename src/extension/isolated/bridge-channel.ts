@@ -73,8 +73,16 @@ export function openBridgeChannel(
   };
 }
 
+/**
+ * Firefox does not clone a content script's `detail` into the page: the page would get an object
+ * it may not read ("Permission denied to access property"). `cloneInto` (Firefox's content
+ * scripts have it) makes the page's own copy first; Chrome clones by itself and has no cloneInto.
+ */
+const cloneInto = (globalThis as { cloneInto?: (value: unknown, scope: object) => unknown }).cloneInto;
+const forThePage = cloneInto ? (detail: unknown) => (typeof detail === 'object' && detail !== null ? cloneInto(detail, window) : detail) : (detail: unknown) => detail;
+
 function fire(type: string, detail: unknown): void {
-  dispatchEvent(new CustomEvent(type, { detail }));
+  dispatchEvent(new CustomEvent(type, { detail: forThePage(detail) }));
 }
 
 function randomChannel(): string {
