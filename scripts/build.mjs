@@ -5,7 +5,7 @@
 // tests and the README's test check their copies against it).
 // Runs on `npm ci` (the `prepare` script), so a fresh clone is ready to use.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('../', import.meta.url).pathname;
@@ -73,3 +73,10 @@ await build({
   banner: { js: webmcpMirrorMetadata([PLACEHOLDER_MATCH], version) },
 });
 copyFileSync(`${root}src/extension/manifest.json`, `${extensionOut}/manifest.json`);
+
+// The same extension for Firefox: the same files, the manifest Firefox wants (src/firefox-manifest.ts).
+const { firefoxManifest } = await import(new URL('../dist/firefox-manifest.js', import.meta.url).href);
+const firefoxOut = `${dist}/extension-firefox`;
+cpSync(extensionOut, firefoxOut, { recursive: true });
+const chromiumManifest = JSON.parse(readFileSync(`${extensionOut}/manifest.json`, 'utf8'));
+writeFileSync(`${firefoxOut}/manifest.json`, `${JSON.stringify(firefoxManifest(chromiumManifest), null, 2)}\n`);

@@ -28,3 +28,12 @@ export function webmcpMirrorFile(): string {
   }
   return file;
 }
+
+/** The built extension for Firefox (src/firefox-manifest.ts). */
+export function builtFirefoxExtensionDir(): string {
+  const dir = `${PACKAGE_ROOT}/dist/extension-firefox`;
+  if (!existsSync(`${dir}/background.js`)) {
+    throw new Error(`The any extension for Firefox has not been built yet: run \`npm run build\` in ${PACKAGE_ROOT}.`);
+  }
+  return dir;
+}

@@ -3,8 +3,7 @@
  * a DevTools session keeps MV3 service workers alive and so hides the bugs users hit
  * (docs/chromium-facts.md), and a debugging port would hand the browser to any local process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
 
 /** Tried in order when no --browser is given: Debian's chromium first. */
 const BROWSER_CANDIDATES = [
@@ -48,16 +47,7 @@ export interface ChromiumOptions {
   startUrl?: string;
 }
 
-export interface ChromiumProcess {
-  readonly pid: number;
-  readonly executable: string;
-  /** Resolves with the exit code (null when killed by a signal) once the browser has exited. */
-  readonly exited: Promise<number | null>;
-  /** The last lines Chromium wrote to stderr, for error messages. */
-  recentOutput(): string;
-  /** Stops the browser and all its child processes; resolves once they are gone. */
-  stop(): Promise<void>;
-}
+export type ChromiumProcess = BrowserProcess;
 
 /** The browser to run: `explicit` (a path, or a command name spawn finds on PATH) or the first installed candidate. */
 export function findBrowser(explicit?: string): string {
@@ -87,58 +77,5 @@ export function startChromium(options: ChromiumOptions): ChromiumProcess {
     ...(options.extraArgs ?? []),
     options.startUrl ?? 'about:blank',
   ];
-  // Its own process group, so that stop() also ends the renderer and utility processes.
-  const child = spawn(executable, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  const output: string[] = [];
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    output.push(...chunk.split('\n').filter(Boolean));
-    if (output.length > 40) output.splice(0, output.length - 40);
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.once('error', (error) => {
-      output.push(`could not start ${executable}: ${error.message}`);
-      resolve(-1);
-    });
-  });
-  // If this Node process exits without stop(), take the browser with it rather than orphan it.
-  const killOnExit = () => killGroup(child, 'SIGKILL');
-  process.once('exit', killOnExit);
-  exited.then(() => process.off('exit', killOnExit));
-
-  let stopping: Promise<void> | undefined;
-  return {
-    pid: child.pid ?? -1,
-    executable,
-    exited,
-    recentOutput: () => output.join('\n'),
-    stop() {
-      stopping ??= (async () => {
-        killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-        killGroup(child, 'SIGKILL'); // stragglers of the group, if any
-      })();
-      return stopping;
-    },
-  };
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return spawnBrowser(executable, args);
 }

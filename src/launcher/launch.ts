@@ -1,15 +1,16 @@
 /**
- * The managed browser: Chromium with a fresh temporary profile, the any extension (pointed at
- * the server's port) and the user's userscripts. Closing it removes every file it made.
+ * The managed browser: Chromium (or Firefox) with a fresh temporary profile, the any extension
+ * (pointed at the server's port) and the user's userscripts. Closing it removes every file it made.
  */
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { FIREFOX_EXTENSION_ID, PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT } from '../protocol/index.js';
-import { builtExtensionDir, webmcpMirrorFile } from '../paths.js';
+import { builtExtensionDir, builtFirefoxExtensionDir, webmcpMirrorFile } from '../paths.js';
 import { startChromium } from './chromium.js';
+import { isFirefox, startFirefox, type FirefoxExtension } from './firefox.js';
 import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript, type UserscriptToLoad } from './userscripts-extension.js';
 
 /**
@@ -25,7 +26,10 @@ export interface LaunchOptions {
   headless?: boolean;
   /** A folder of `*.user.js` files, or one such file. */
   userscripts?: string;
-  /** Chromium or Chrome executable; Debian's /usr/bin/chromium by default. */
+  /**
+   * The browser: a Chromium or Chrome executable (Debian's /usr/bin/chromium by default), or
+   * `firefox` (Firefox ESR, found in the usual places) or a Firefox executable.
+   */
   browser?: string;
   /** More Chromium command-line flags. */
   browserArgs?: string[];
@@ -67,11 +71,14 @@ export interface ManagedBrowser {
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<ManagedBrowser> {
   const port = options.port ?? DEFAULT_PORT;
+  const firefox = isFirefox(options.browser);
+  if (firefox && options.webmcp) throw new Error('--webmcp needs Chromium: Firefox has no WebMCP (document.modelContext) yet.');
+  if (firefox && options.browserArgs?.length) throw new Error('--browser-arg passes Chromium flags; Firefox takes none here.');
   const workDir = mkdtempSync(join(tmpdir(), 'any-browser-'));
   const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   try {
     const extensionDir = join(workDir, 'extension');
-    cpSync(builtExtensionDir(), extensionDir, { recursive: true });
+    cpSync(firefox ? builtFirefoxExtensionDir() : builtExtensionDir(), extensionDir, { recursive: true });
     const installId = options.asEveryday ? undefined : randomUUID();
     writeFileSync(join(extensionDir, 'settings.js'), settingsScript(port, options.asEveryday ? undefined : { installId: installId!, name: options.name }));
 
@@ -83,29 +90,32 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
     }
     if (scripts.length) {
       const userscriptsDir = join(workDir, 'userscripts');
-      userscripts = writeUserscriptsExtension(scripts, userscriptsDir);
+      userscripts = writeUserscriptsExtension(scripts, userscriptsDir, { firefox });
       extensionDirs.push(userscriptsDir);
     }
 
-    const chromium = startChromium({
-      executable: options.browser,
-      headless: options.headless ?? false,
-      profileDir: join(workDir, 'profile'),
-      extensionDirs,
-      extraArgs: [...(options.webmcp ? [WEBMCP_FEATURE_FLAG] : []), ...(options.browserArgs ?? [])],
-    });
+    const profileDir = join(workDir, 'profile');
+    const browser = firefox
+      ? startFirefox({ executable: options.browser, headless: options.headless ?? false, profileDir, extensions: extensionDirs.map(withGeckoId) })
+      : startChromium({
+        executable: options.browser,
+        headless: options.headless ?? false,
+        profileDir,
+        extensionDirs,
+        extraArgs: [...(options.webmcp ? [WEBMCP_FEATURE_FLAG] : []), ...(options.browserArgs ?? [])],
+      });
     let closing: Promise<void> | undefined;
     return {
-      pid: chromium.pid,
-      executable: chromium.executable,
-      extensionId: PINNED_EXTENSION_ID,
+      pid: browser.pid,
+      executable: browser.executable,
+      extensionId: firefox ? FIREFOX_EXTENSION_ID : PINNED_EXTENSION_ID,
       installId,
       workDir,
       userscripts,
-      exited: chromium.exited,
-      recentOutput: chromium.recentOutput,
+      exited: browser.exited,
+      recentOutput: browser.recentOutput,
       close() {
-        closing ??= chromium.stop().then(removeWorkDir);
+        closing ??= browser.stop().then(removeWorkDir);
         return closing;
       },
     };
@@ -113,6 +123,14 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
     removeWorkDir();
     throw error;
   }
+}
+
+/** An unpacked extension for Firefox, known by the gecko id its manifest gives. */
+function withGeckoId(dir: string): FirefoxExtension {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { browser_specific_settings?: { gecko?: { id?: unknown } } };
+  const id = manifest.browser_specific_settings?.gecko?.id;
+  if (typeof id !== 'string' || !id) throw new Error(`${dir}: a Firefox extension needs browser_specific_settings.gecko.id in its manifest.json.`);
+  return { id, dir };
 }
 
 /** settings.js for the extension's copy: one line per export of src/extension/settings.ts. */

@@ -27,8 +27,15 @@ export function findUserscripts(folder: string): string[] {
 /** A userscript to load, by file; `everyPage` runs it on every page, whatever its @match lines say. */
 export type UserscriptToLoad = string | { file: string; everyPage: true };
 
-/** Writes the extension into `outDir` and returns what it loaded. */
-export function writeUserscriptsExtension(scripts: UserscriptToLoad[], outDir: string): LoadedUserscript[] {
+/** The gecko id of the userscripts' extension in a managed Firefox. */
+export const FIREFOX_USERSCRIPTS_ID = 'any-userscripts@any.local';
+
+/**
+ * Writes the extension into `outDir` and returns what it loaded. For Firefox it also names its
+ * gecko id and asks for every site: Firefox runs an MV3 extension's content scripts only where
+ * it holds host permissions.
+ */
+export function writeUserscriptsExtension(scripts: UserscriptToLoad[], outDir: string, options: { firefox?: boolean } = {}): LoadedUserscript[] {
   mkdirSync(join(outDir, 'scripts'), { recursive: true });
   const loaded: LoadedUserscript[] = [];
   const contentScripts = scripts.map((script, index) => {
@@ -60,6 +67,7 @@ export function writeUserscriptsExtension(scripts: UserscriptToLoad[], outDir: s
     version: '1.0.0',
     description: 'The userscripts of an `any launch` browser, run in the page world like a userscript manager would.',
     content_scripts: contentScripts,
+    ...(options.firefox ? { host_permissions: ['<all_urls>'], browser_specific_settings: { gecko: { id: FIREFOX_USERSCRIPTS_ID } } } : {}),
   };
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return loaded;

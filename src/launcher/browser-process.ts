@@ -1,0 +1,73 @@
+/**
+ * A browser's process, started and stopped the same way whatever the browser: its own process
+ * group (so that stopping it ends its child processes too), its last lines of stderr kept for
+ * error messages, and taken down with this Node process rather than orphaned.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+
+export interface BrowserProcess {
+  readonly pid: number;
+  readonly executable: string;
+  /** Resolves with the exit code (null when killed by a signal) once the browser has exited. */
+  readonly exited: Promise<number | null>;
+  /** The last lines the browser wrote to stderr, for error messages. */
+  recentOutput(): string;
+  /** Stops the browser and all its child processes; resolves once they are gone. */
+  stop(): Promise<void>;
+}
+
+export function spawnBrowser(executable: string, args: string[]): BrowserProcess {
+  const child = spawn(executable, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const output: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.push(...chunk.split('\n').filter(Boolean));
+    if (output.length > 40) output.splice(0, output.length - 40);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (error) => {
+      output.push(`could not start ${executable}: ${error.message}`);
+      resolve(-1);
+    });
+  });
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  exited.then(() => process.off('exit', killOnExit));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    pid: child.pid ?? -1,
+    executable,
+    exited,
+    recentOutput: () => output.join('\n'),
+    stop() {
+      stopping ??= (async () => {
+        killGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+        killGroup(child, 'SIGKILL'); // stragglers of the group, if any
+      })();
+      return stopping;
+    },
+  };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

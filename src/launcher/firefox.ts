@@ -1,0 +1,94 @@
+/**
+ * Starts a Firefox (ESR, Developer Edition or Nightly: release Firefox refuses unsigned
+ * extensions) with a profile made for `any launch --browser firefox`: the extensions installed
+ * as `.xpi` files in the profile's `extensions/` folder, named by their gecko ids, and a
+ * `user.js` that lets them run unsigned, enables them without asking, gives the any extension
+ * its pinned origin (MANAGED_FIREFOX_UUID), and keeps Firefox off the network it has no business
+ * with. No remote-debugging connection, for the same reason as on Chromium (chromium.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID } from '../extension-identity.js';
+import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
+import { zipFolder } from './zip.js';
+
+const FIREFOX_CANDIDATES = [
+  '/usr/bin/firefox-esr',
+  '/usr/bin/firefox',
+  '/snap/bin/firefox',
+  '/Applications/Firefox.app/Contents/MacOS/firefox',
+  '/Applications/Firefox Developer Edition.app/Contents/MacOS/firefox',
+];
+
+/** Whether `browser` (a --browser value) names Firefox: the word itself, or an executable called so. */
+export function isFirefox(browser: string | undefined): boolean {
+  return browser !== undefined && /(^|\/)firefox[^/]*$/i.test(browser);
+}
+
+export function findFirefox(explicit?: string): string {
+  if (explicit && explicit !== 'firefox') {
+    if (explicit.includes('/') && !isExecutable(explicit)) throw new Error(`No browser at "${explicit}": --browser must name a Firefox executable.`);
+    return explicit;
+  }
+  const found = FIREFOX_CANDIDATES.find(isExecutable);
+  if (found) return found;
+  throw new Error(`No Firefox found (looked at ${FIREFOX_CANDIDATES.slice(0, 3).join(', ')}, …). Install Firefox ESR ` +
+    '(Debian/Ubuntu: `sudo apt-get install -y firefox-esr`) or name one with --browser <path>.');
+}
+
+/** An unpacked extension to install, by its gecko id (its manifest's browser_specific_settings.gecko.id). */
+export interface FirefoxExtension {
+  id: string;
+  dir: string;
+}
+
+export interface FirefoxOptions {
+  executable?: string;
+  headless: boolean;
+  profileDir: string;
+  extensions: FirefoxExtension[];
+  startUrl?: string;
+}
+
+/** The profile's preferences, as user.js sets them at every start. */
+export function managedFirefoxPrefs(): Record<string, string | number | boolean> {
+  return {
+    // Unsigned extensions in the profile's own folder, enabled without a prompt (ESR, Developer Edition, Nightly).
+    'xpinstall.signatures.required': false,
+    'extensions.autoDisableScopes': 0,
+    'extensions.enabledScopes': 15,
+    // The any extension's moz-extension:// origin, which the server admits (docs/security.md).
+    'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: MANAGED_FIREFOX_UUID }),
+    // Local traffic never goes through a system proxy.
+    'network.proxy.type': 0,
+    // Quiet: no first-run pages, updates, telemetry or remote settings.
+    'browser.shell.checkDefaultBrowser': false,
+    'browser.startup.homepage_override.mstone': 'ignore',
+    'browser.aboutwelcome.enabled': false,
+    'app.update.enabled': false,
+    'app.normandy.enabled': false,
+    'extensions.update.enabled': false,
+    'extensions.getAddons.cache.enabled': false,
+    'datareporting.policy.dataSubmissionEnabled': false,
+    'datareporting.healthreport.uploadEnabled': false,
+    'toolkit.telemetry.reportingpolicy.firstRun': false,
+    'browser.safebrowsing.malware.enabled': false,
+    'browser.safebrowsing.phishing.enabled': false,
+    'browser.newtabpage.activity-stream.feeds.topsites': false,
+    'browser.newtabpage.activity-stream.feeds.system.topstories': false,
+  };
+}
+
+export function startFirefox(options: FirefoxOptions): BrowserProcess {
+  const executable = findFirefox(options.executable);
+  mkdirSync(join(options.profileDir, 'extensions'), { recursive: true });
+  for (const extension of options.extensions) zipFolder(extension.dir, join(options.profileDir, 'extensions', `${extension.id}.xpi`));
+  const prefs = Object.entries(managedFirefoxPrefs()).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
+  writeFileSync(join(options.profileDir, 'user.js'), `${prefs.join('\n')}\n`);
+  return spawnBrowser(executable, [
+    '--no-remote',
+    '--profile', options.profileDir,
+    ...(options.headless ? ['--headless'] : []),
+    options.startUrl ?? 'about:blank',
+  ]);
+}
