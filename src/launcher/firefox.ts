@@ -61,6 +61,11 @@ export function managedFirefoxPrefs(): Record<string, string | number | boolean>
     'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: MANAGED_FIREFOX_UUID }),
     // Local traffic never goes through a system proxy.
     'network.proxy.type': 0,
+    // Calls mostly go to tabs in the background: Firefox would hold their timers to one a second
+    // (as the Chromium launcher keeps Chromium from throttling them).
+    'dom.min_background_timeout_value': 4,
+    'dom.min_background_timeout_value_without_budget_throttling': 4,
+    'dom.timeout.enable_budget_timer_throttling': false,
     // Quiet: no first-run pages, updates, telemetry or remote settings.
     'browser.shell.checkDefaultBrowser': false,
     'browser.startup.homepage_override.mstone': 'ignore',

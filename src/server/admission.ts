@@ -16,14 +16,15 @@
  * same rules and tests try them without a socket; the callers (http-api.ts, server.ts) only carry
  * out the verdict.
  */
+import type { ExtensionOrigins } from './extension-origins.js';
 import { errorShape, type ErrorShape } from '../protocol/index.js';
 import { allowedHosts, isAllowedHost } from './local-hosts.js';
 
 export interface AdmissionPolicy {
   /** The port the server listens on: every Host it answers to names it. */
   port: number;
-  /** `chrome-extension://<id>` origins: the extensions whose WebSocket `/ws` takes. */
-  extensionOrigins: ReadonlySet<string>;
+  /** The any extension's origins (extension-origins.ts): the extensions whose WebSocket `/ws` takes. */
+  extensionOrigins: ExtensionOrigins;
 }
 
 /** What admission reads of a WebSocket upgrade; an HTTP request adds its method. */

@@ -7,6 +7,7 @@
  * in-process, without a port. Every request passes admission (admission.ts) before anything
  * runs, since only local programs of the user may use the API.
  */
+import type { ExtensionOrigins } from './extension-origins.js';
 import { randomUUID } from 'node:crypto';
 import {
   CallFailure,
@@ -35,8 +36,8 @@ export interface HttpApiContext {
   /** The port the server listens on (known once it listens). */
   port: () => number;
   maxBodyBytes: number;
-  /** `chrome-extension://<id>` origins allowed to probe `GET /health` before opening their WebSocket. */
-  extensionOrigins: ReadonlySet<string>;
+  /** The any extension's origins, allowed to probe `GET /health` before opening their WebSocket. */
+  extensionOrigins: ExtensionOrigins;
   serverVersion: string;
   requestShutdown: () => void;
   log: (line: string) => void;

@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { chromeExtensionOrigin, firefoxExtensionOrigin, MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { extensionOrigins } from './extension-origins.js';
+import { everydayFirefoxUuids } from './firefox-profiles.js';
 import { toAnyError } from '../protocol/error-classes.js';
 import {
   CallFailure,
@@ -63,6 +65,8 @@ export interface ServerOptions {
    * `moz-extension://<uuid>`); by default the one managed Firefox profiles give it.
    */
   firefoxExtensionUuids?: readonly string[];
+  /** Also take the any extension of this user's everyday Firefox profiles (firefox-profiles.ts). Default true. */
+  everydayFirefox?: boolean;
   log?: (line: string) => void;
   /** Called after `POST /shutdown` has been answered. */
   onShutdownRequest?: () => void;
@@ -110,10 +114,11 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
       return port;
     },
   });
-  const allowedOrigins = new Set([
-    ...(options.extensionIds ?? [PINNED_EXTENSION_ID]).map(chromeExtensionOrigin),
-    ...(options.firefoxExtensionUuids ?? [MANAGED_FIREFOX_UUID]).map(firefoxExtensionOrigin),
-  ]);
+  const allowedOrigins = extensionOrigins({
+    chromeIds: options.extensionIds ?? [PINNED_EXTENSION_ID],
+    firefoxUuids: options.firefoxExtensionUuids ?? [MANAGED_FIREFOX_UUID],
+    lookUpFirefoxUuids: options.everydayFirefox === false ? undefined : () => everydayFirefoxUuids(),
+  });
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
   // Agents reach the same dispatcher through /mcp as programs do through /call.
   const mcp = createMcpHttpDoor({

@@ -96,7 +96,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { userscripts?: string; browserWaitMs?: number; extensions?: string[]; webmcp?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { userscripts?: string; browserWaitMs?: number; extensions?: string[]; webmcp?: boolean; browser?: string } = {}): Promise<Stack> {
   const pages = await startPageServer();
   const serverLog: string[] = [];
   const server = await startServer({ port: 0, browserWaitMs: options.browserWaitMs ?? 15_000, log: (line) => serverLog.push(line) });
@@ -106,6 +106,7 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
     userscripts: options.userscripts ?? TEST_USERSCRIPTS,
     extensions: options.extensions,
     webmcp: options.webmcp,
+    browser: options.browser,
   });
   await waitFor(() => server.dispatcher.browsers.length > 0, 15_000, () => `the browser did not connect:\n${browser.recentOutput()}`);
   return {
