@@ -44,6 +44,11 @@ export interface FirefoxExtension {
 
 export interface FirefoxOptions {
   executable?: string;
+  /**
+   * The uuid of the any extension's origin (MANAGED_FIREFOX_UUID for a managed browser);
+   * undefined: Firefox picks one at random, as in an everyday profile.
+   */
+  anyExtensionUuid: string | undefined;
   headless: boolean;
   profileDir: string;
   extensions: FirefoxExtension[];
@@ -51,14 +56,14 @@ export interface FirefoxOptions {
 }
 
 /** The profile's preferences, as user.js sets them at every start. */
-export function managedFirefoxPrefs(): Record<string, string | number | boolean> {
+export function managedFirefoxPrefs(anyExtensionUuid: string | undefined): Record<string, string | number | boolean> {
   return {
     // Unsigned extensions in the profile's own folder, enabled without a prompt (ESR, Developer Edition, Nightly).
     'xpinstall.signatures.required': false,
     'extensions.autoDisableScopes': 0,
     'extensions.enabledScopes': 15,
     // The any extension's moz-extension:// origin, which the server admits (docs/security.md).
-    'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: MANAGED_FIREFOX_UUID }),
+    ...(anyExtensionUuid ? { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: anyExtensionUuid }) } : {}),
     // Local traffic never goes through a system proxy.
     'network.proxy.type': 0,
     // Calls mostly go to tabs in the background: Firefox would hold their timers to one a second
@@ -88,7 +93,7 @@ export function startFirefox(options: FirefoxOptions): BrowserProcess {
   const executable = findFirefox(options.executable);
   mkdirSync(join(options.profileDir, 'extensions'), { recursive: true });
   for (const extension of options.extensions) zipFolder(extension.dir, join(options.profileDir, 'extensions', `${extension.id}.xpi`));
-  const prefs = Object.entries(managedFirefoxPrefs()).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
+  const prefs = Object.entries(managedFirefoxPrefs(options.anyExtensionUuid)).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
   writeFileSync(join(options.profileDir, 'user.js'), `${prefs.join('\n')}\n`);
   return spawnBrowser(executable, [
     '--no-remote',

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIREFOX_EXTENSION_ID, PINNED_EXTENSION_ID } from '../extension-identity.js';
+import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT } from '../protocol/index.js';
 import { builtExtensionDir, builtFirefoxExtensionDir, webmcpMirrorFile } from '../paths.js';
 import { startChromium } from './chromium.js';
@@ -96,7 +96,14 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
 
     const profileDir = join(workDir, 'profile');
     const browser = firefox
-      ? startFirefox({ executable: options.browser, headless: options.headless ?? false, profileDir, extensions: extensionDirs.map(withGeckoId) })
+      ? startFirefox({
+        executable: options.browser,
+        headless: options.headless ?? false,
+        profileDir,
+        extensions: extensionDirs.map(withGeckoId),
+        // An everyday profile's extension gets a random origin, which the server finds in the profile.
+        anyExtensionUuid: options.asEveryday ? undefined : MANAGED_FIREFOX_UUID,
+      })
       : startChromium({
         executable: options.browser,
         headless: options.headless ?? false,

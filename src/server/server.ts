@@ -65,8 +65,11 @@ export interface ServerOptions {
    * `moz-extension://<uuid>`); by default the one managed Firefox profiles give it.
    */
   firefoxExtensionUuids?: readonly string[];
-  /** Also take the any extension of this user's everyday Firefox profiles (firefox-profiles.ts). Default true. */
-  everydayFirefox?: boolean;
+  /**
+   * The home folder whose Firefox profiles tell the any extension of an everyday Firefox by its
+   * origin (firefox-profiles.ts); the user's own by default, `false` for none.
+   */
+  everydayFirefoxHome?: string | false;
   log?: (line: string) => void;
   /** Called after `POST /shutdown` has been answered. */
   onShutdownRequest?: () => void;
@@ -117,7 +120,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   const allowedOrigins = extensionOrigins({
     chromeIds: options.extensionIds ?? [PINNED_EXTENSION_ID],
     firefoxUuids: options.firefoxExtensionUuids ?? [MANAGED_FIREFOX_UUID],
-    lookUpFirefoxUuids: options.everydayFirefox === false ? undefined : () => everydayFirefoxUuids(),
+    lookUpFirefoxUuids: options.everydayFirefoxHome === false ? undefined : () => everydayFirefoxUuids(options.everydayFirefoxHome || undefined),
   });
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
   // Agents reach the same dispatcher through /mcp as programs do through /call.

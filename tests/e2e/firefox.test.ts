@@ -6,11 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { call, methods, stream } from '../../src/client/call.js';
-import { FIREFOX_EXTENSION_ID } from '../../src/extension-identity.js';
-import { startServer } from '../../src/server/server.js';
+import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID } from '../../src/extension-identity.js';
+import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
+import { startServer, type AnyServer } from '../../src/server/server.js';
 import { CLI, freePort, processGroupAlive, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
 
 describe('Firefox, managed', () => {
@@ -65,6 +68,45 @@ describe('Firefox, managed', () => {
     await assert.rejects(running, { code: 'CANCELLED' });
     await waitFor(async () => ((await call(page, 'lastAbort', {}, { port: stack.port })) as { aborted?: boolean } | null)?.aborted === true,
       5_000, () => 'the method did not see its signal abort');
+  });
+});
+
+describe('an everyday Firefox: the any extension with the random origin Firefox gave it', () => {
+  test('is taken when this user\'s Firefox profile recorded that origin for it, and refused when none did', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'any-home-'));
+    const emptyHome = mkdtempSync(join(tmpdir(), 'any-home-'));
+    const log: string[] = [];
+    const refusing = await startServer({ port: 0, everydayFirefoxHome: emptyHome, log: (line) => log.push(line) });
+    let browser: ManagedBrowser | undefined;
+    let server: AnyServer | undefined;
+    try {
+      // A profile of the user's own (no pinned origin), first against a server that finds no profile.
+      browser = await launchBrowser({ browser: 'firefox', headless: true, port: refusing.port, userscripts: TEST_USERSCRIPTS, asEveryday: true });
+      await waitFor(() => log.some((line) => /refused a WebSocket from origin "moz-extension:\/\/[0-9a-f-]{36}" to \/ws/.test(line)), 20_000, () => log.join('\n'));
+      const origin = /origin "(moz-extension:\/\/[0-9a-f-]{36})"/.exec(log.find((line) => line.includes('moz-extension'))!)![1]!;
+      assert.notEqual(origin, `moz-extension://${MANAGED_FIREFOX_UUID}`, 'Firefox chose the origin');
+      assert.equal(refusing.dispatcher.browsers.length, 0);
+      await refusing.close();
+
+      // The same browser, once the profile is where this user's Firefox keeps profiles.
+      mkdirSync(join(home, '.mozilla', 'firefox'), { recursive: true });
+      symlinkSync(join(browser.workDir, 'profile'), join(home, '.mozilla', 'firefox', 'abcd1234.default-esr'));
+      server = await startServer({ port: refusing.port, everydayFirefoxHome: home });
+      await waitFor(() => server!.dispatcher.browsers.length === 1, 20_000, () => 'the everyday Firefox did not connect');
+      assert.deepEqual([server.dispatcher.browsers[0]!.kind, server.dispatcher.browsers[0]!.brand], ['everyday', 'Firefox']);
+      const pages = await startPageServer();
+      try {
+        assert.equal(await call(pages.url('/everyday'), 'add', { a: 2, b: 2 }, { port: server.port }), 4);
+      } finally {
+        await pages.close();
+      }
+    } finally {
+      await browser?.close();
+      await server?.close();
+      await refusing.close();
+      rmSync(home, { recursive: true, force: true });
+      rmSync(emptyHome, { recursive: true, force: true });
+    }
   });
 });
 

@@ -57,10 +57,11 @@ print(json.dumps({i.filename: [i.compress_type, z.read(i).hex()] for i in z.info
   });
 
   test('the managed profile pins the any extension\'s uuid, runs it unsigned, and uses no proxy', () => {
-    const prefs = managedFirefoxPrefs();
+    const prefs = managedFirefoxPrefs(MANAGED_FIREFOX_UUID);
     assert.deepEqual(JSON.parse(prefs['extensions.webextensions.uuids'] as string), { [FIREFOX_EXTENSION_ID]: MANAGED_FIREFOX_UUID });
     assert.equal(prefs['xpinstall.signatures.required'], false);
     assert.equal(prefs['network.proxy.type'], 0);
+    assert.equal(managedFirefoxPrefs(undefined)['extensions.webextensions.uuids'], undefined, 'an everyday-like profile: Firefox picks the origin');
   });
 
   test('--browser names Firefox by the word or an executable called so', () => {
