@@ -3,13 +3,17 @@
 // print the result; then ask a tiny local chat page a question with `stream()`, print the answer's
 // words as they are typed and then the whole answer; and close everything it started.
 //
-//   npm run demo
+//   npm run demo                          in Chromium
+//   npm run demo -- --browser firefox     in Firefox ESR
 //
 // It uses a private any server on a free port, so a server you run on 8765 is left alone.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { call, launch, startServer, stream } from 'any';
+
+const { values: flags } = parseArgs({ options: { browser: { type: 'string' } } });
 
 const userscripts = fileURLToPath(new URL('./userscripts/', import.meta.url));
 const chatPage = new URL('./chat/', import.meta.url);
@@ -38,9 +42,9 @@ console.log(`any server listening on port ${server.port}`);
 
 let browser;
 try {
-  browser = await launch({ port: server.port, headless: true, userscripts });
+  browser = await launch({ port: server.port, headless: true, userscripts, browser: flags.browser });
   const names = browser.userscripts.map((script) => script.metadata.name).join(', ');
-  console.log(`Launched headless Chromium (pid ${browser.pid}) with userscripts: ${names}`);
+  console.log(`Launched headless ${flags.browser === 'firefox' ? 'Firefox' : 'Chromium'} (pid ${browser.pid}) with userscripts: ${names}`);
 
   const params = { delay: 200 };
   console.log(`call(${JSON.stringify(page)}, "pageInfo", ${JSON.stringify(params)}) →`);
