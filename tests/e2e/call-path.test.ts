@@ -1,20 +1,21 @@
 /**
- * The whole call path in real headless Chromium: client → server → extension worker → content
- * script → page bridge → userscript method, on pages whose CSP blocks every page script.
+ * The whole call path in each real headless browser (Chromium and Firefox ESR): client → server →
+ * extension worker → content script → page bridge → userscript method, on pages whose CSP blocks
+ * every page script.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
 import { AnyError, MethodNotFoundError, MethodThrewError } from '../../src/client/errors.js';
-import { startStack, type Stack } from './harness.js';
+import { BROWSERS, startStack, type Stack } from './harness.js';
 
-describe('a call in a real browser', () => {
+for (const { label, browser } of BROWSERS) describe(`a call in a real browser: ${label}`, () => {
   let stack: Stack;
   const run = <T = unknown>(path: string, method: string, params: Record<string, unknown> = {}, timeout?: number) =>
     call<T>(stack.pages.url(path), method, params, { port: stack.port, timeout });
 
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ browser });
   });
   after(async () => {
     await stack?.close();

@@ -86,6 +86,15 @@ export async function startPageServer(): Promise<PageServer> {
   };
 }
 
+/**
+ * The browsers the suites that run on both are parametrised over: a `--browser` value (undefined:
+ * the default Chromium) and the label the tests show.
+ */
+export const BROWSERS: { label: string; browser: string | undefined }[] = [
+  { label: 'Chromium', browser: undefined },
+  { label: 'Firefox', browser: 'firefox' },
+];
+
 export interface Stack {
   pages: PageServer;
   server: AnyServer;

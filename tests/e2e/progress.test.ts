@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { call, MAX_UNREAD_PARTS, stream } from '../../src/client/call.js';
-import { startStack, waitFor, type Stack } from './harness.js';
+import { BROWSERS, startStack, waitFor, type Stack } from './harness.js';
 
 /** `POST /call` with the headers given; the answer's status, content type and lines. */
 function post(port: number, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; type: string; lines: Record<string, unknown>[] }> {
@@ -27,10 +27,10 @@ function post(port: number, body: unknown, headers: Record<string, string> = {})
   });
 }
 
-describe('progress from a page method to its caller', () => {
+for (const { label, browser } of BROWSERS) describe(`progress from a page method to its caller: ${label}`, () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ browser });
   });
   after(async () => {
     await stack?.close();
