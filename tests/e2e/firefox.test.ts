@@ -14,7 +14,7 @@ import { call, methods, stream } from '../../src/client/call.js';
 import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID } from '../../src/extension-identity.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
-import { CLI, freePort, processGroupAlive, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
+import { CLI, freePort, launchConnected, processGroupAlive, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
 
 describe('Firefox, managed', () => {
   let stack: Stack;
@@ -68,6 +68,32 @@ describe('Firefox, managed', () => {
     await assert.rejects(running, { code: 'CANCELLED' });
     await waitFor(async () => ((await call(page, 'lastAbort', {}, { port: stack.port })) as { aborted?: boolean } | null)?.aborted === true,
       5_000, () => 'the method did not see its signal abort');
+  });
+});
+
+describe('Chromium and Firefox on one server', () => {
+  let stack: Stack;
+  let firefox: ManagedBrowser | undefined;
+  before(async () => {
+    stack = await startStack();
+    ({ browser: firefox } = await launchConnected(stack.server, { browser: 'firefox', name: 'ff' }));
+  });
+  after(async () => {
+    await firefox?.close();
+    await stack?.close();
+  });
+
+  test('each is named and listed with its brand, and a call naming one runs in it', async () => {
+    const brands = Object.fromEntries(stack.server.dispatcher.browsers.map((browser) => [browser.name, browser.brand]));
+    assert.deepEqual(brands, { chromium: 'Chromium', ff: 'Firefox' });
+    const page = stack.pages.url('/mixed');
+    assert.equal(await call(page, 'add', { a: 1, b: 1 }, { port: stack.port, browser: 'ff' }), 2);
+    const tabs = () => Object.fromEntries(stack.server.dispatcher.browsers.map((browser) => [browser.name, browser.openTabs]));
+    await waitFor(() => tabs().ff === 1, 5_000, () => JSON.stringify(tabs()));
+    assert.equal(tabs().chromium, 0, 'the call ran in Firefox, not in the default browser');
+    // Its tab is there now: a call that names no browser is routed to the browser holding it.
+    assert.equal(await call(page, 'add', { a: 2, b: 2 }, { port: stack.port }), 4);
+    assert.equal(tabs().chromium, 0);
   });
 });
 

@@ -138,7 +138,7 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
  */
 export async function launchConnected(
   server: AnyServer,
-  options: { name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean; browserArgs?: string[] } = {},
+  options: { name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean; browserArgs?: string[]; browser?: string } = {},
 ): Promise<{ browser: ManagedBrowser; name: string }> {
   const before = new Set(server.dispatcher.browsers.map((info) => info.installId));
   const browser = await launchBrowser({
@@ -149,6 +149,7 @@ export async function launchConnected(
     name: options.name,
     asEveryday: options.asEveryday,
     browserArgs: options.browserArgs,
+    browser: options.browser,
   });
   // A managed browser is known by the install id of its launch; an everyday one makes its own.
   const mine = () => server.dispatcher.browsers.find((info) => browser.installId ? info.installId === browser.installId : !before.has(info.installId));
