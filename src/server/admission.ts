@@ -16,9 +16,9 @@
  * same rules and tests try them without a socket; the callers (http-api.ts, server.ts) only carry
  * out the verdict.
  */
-import type { ExtensionOrigins } from './extension-origins.js';
 import { errorShape, type ErrorShape } from '../protocol/index.js';
 import { allowedHosts, isAllowedHost } from './local-hosts.js';
+import type { ExtensionOrigins } from './extension-origins.js';
 
 export interface AdmissionPolicy {
   /** The port the server listens on: every Host it answers to names it. */

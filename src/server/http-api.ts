@@ -7,7 +7,6 @@
  * in-process, without a port. Every request passes admission (admission.ts) before anything
  * runs, since only local programs of the user may use the API.
  */
-import type { ExtensionOrigins } from './extension-origins.js';
 import { randomUUID } from 'node:crypto';
 import {
   CallFailure,
@@ -25,6 +24,7 @@ import {
 import type { McpHttpDoor } from '../mcp/http-door.js';
 import { admitRequest } from './admission.js';
 import { slowReaderFailure, toDispatchedCall, type CallDispatcher, type DispatchedCall } from './dispatcher.js';
+import type { ExtensionOrigins } from './extension-origins.js';
 
 const ROUTES = 'POST /call, POST /methods, GET /health, GET /status, POST /shutdown and /mcp (MCP)';
 const PATHS = ['/health', '/status', '/call', '/methods', '/shutdown'];

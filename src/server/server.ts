@@ -61,11 +61,6 @@ export interface ServerOptions {
   /** Extension IDs whose WebSocket is accepted (Origin `chrome-extension://<id>`); any's own by default. */
   extensionIds?: readonly string[];
   /**
-   * Firefox installations of the any extension whose WebSocket is accepted (Origin
-   * `moz-extension://<uuid>`); by default the one managed Firefox profiles give it.
-   */
-  firefoxExtensionUuids?: readonly string[];
-  /**
    * The home folder whose Firefox profiles tell the any extension of an everyday Firefox by its
    * origin (firefox-profiles.ts); the user's own by default, `false` for none.
    */
@@ -119,7 +114,8 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
   });
   const allowedOrigins = extensionOrigins({
     chromeIds: options.extensionIds ?? [PINNED_EXTENSION_ID],
-    firefoxUuids: options.firefoxExtensionUuids ?? [MANAGED_FIREFOX_UUID],
+    // The uuid managed Firefox profiles give the extension (launcher/firefox.ts).
+    firefoxUuids: [MANAGED_FIREFOX_UUID],
     lookUpFirefoxUuids: options.everydayFirefoxHome === false ? undefined : () => everydayFirefoxUuids(options.everydayFirefoxHome || undefined),
   });
   const maxBodyBytes = Math.min(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_MAX_BODY_BYTES);
