@@ -8,9 +8,11 @@
  * (up to 1–5 s before each new one is even tried), so knocking with WebSockets while the server
  * is down would make the reconnect slow exactly when it matters; fetch is not throttled.
  *
- * MV3 stops a service worker about 30 s after its last event, and takes its timers with it.
+ * MV3 stops an idle background about 30 s after its last event, and takes its timers with it.
  * Two things keep it alive (both measured, see docs/lifecycle.md):
- *   - connected: an application message every 20 s (WebSocket ping frames do not count);
+ *   - connected: every 20 s, an application message (Chromium counts WebSocket messages, not
+ *     ping frames) and an extension API call (`keepAwake`: Firefox's event page counts only
+ *     extension activity, and without it is suspended 30 s after its start, socket and all);
  *   - disconnected: the fixed 1 s retry makes an extension API call each time (`keepAwake`).
  */
 import { createBatcher, frameOf, parseFrame, textLength } from '../../protocol/batching.js';
@@ -116,6 +118,7 @@ export class ServerConnection {
     this.#cancelKeepAlive = this.#options.clock.setTimeout(() => {
       if (this.#socket !== socket) return;
       this.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'ping', id: crypto.randomUUID() }));
+      this.#options.server.keepAwake();
       this.#keepAlive(socket);
     }, KEEP_ALIVE_INTERVAL_MS);
   }

@@ -87,8 +87,10 @@ export interface ServerAccess {
   /** Opens the WebSocket to `/ws`; may throw. */
   openSocket(): SocketLike;
   /**
-   * Makes any extension API call. An MV3 service worker counts extension API calls as activity;
-   * without one in each retry, it is stopped ~30 s into an outage, its retry timer with it.
+   * Makes any extension API call. An MV3 background (Chromium's service worker, Firefox's event
+   * page) counts extension API calls as activity: without one in each retry, it is stopped ~30 s
+   * into an outage, its retry timer with it; on Firefox, without one in each keep-alive, ~30 s
+   * into a connection.
    */
   keepAwake(): void;
   /** What the worker tells the server about itself in its hello. */
