@@ -40,8 +40,8 @@ export interface Refusal {
   admitted: false;
   /** What the caller is told: always FORBIDDEN (403). */
   reason: ErrorShape;
-  /** The line for the server's log. */
-  logLine: string;
+  /** The line for the server's log; undefined for the one refusal that is routine (firefoxKnock). */
+  logLine: string | undefined;
   /** Close the connection after answering: another user gets nothing more on it. */
   closeConnection: boolean;
 }
@@ -58,8 +58,19 @@ export function admitRequest(request: Entrant & { method: string }, policy: Admi
   // The extension knocks on /health before it opens its WebSocket; nothing else takes an Origin.
   const extensionProbe = request.method === 'GET' && request.path === '/health' && policy.extensionOrigins.has(origin ?? '');
   const reason = foreignHost(host, policy.port) ?? (extensionProbe ? undefined : browserRequest(request.headers));
-  if (reason) return refuse(reason, `refused ${request.method} ${request.path}: ${reason.message}`);
+  if (reason) return refuse(reason, firefoxKnock(request) ? undefined : `refused ${request.method} ${request.path}: ${reason.message}`);
   return { admitted: true };
+}
+
+/**
+ * The any extension's knock as Firefox sends it: no Origin and `Sec-Fetch-Site: same-origin`
+ * (Firefox treats a host an extension may reach as the extension's own), which is also what a
+ * page of this very origin would send. It is refused, as such a page must be (/health names the
+ * browsers); the extension needs no more than an answer to know the server is up. It comes each
+ * time Firefox starts the extension's background, so its refusal is not logged.
+ */
+function firefoxKnock(request: Entrant & { method: string }): boolean {
+  return request.method === 'GET' && request.path === '/health' && request.headers.origin === undefined && request.headers['sec-fetch-site'] === 'same-origin';
 }
 
 export function admitUpgrade(upgrade: Entrant, policy: AdmissionPolicy): UpgradeAdmission {
@@ -107,6 +118,6 @@ function wrongSocket(path: string, origin: string | undefined): ErrorShape {
   return errorShape('FORBIDDEN', `A WebSocket with Origin ${origin} is refused at ${path}: /ws takes the any extension's only, /client local programs', which send no Origin.`);
 }
 
-function refuse(reason: ErrorShape, logLine: string, closeConnection = false): Refusal {
+function refuse(reason: ErrorShape, logLine: string | undefined, closeConnection = false): Refusal {
   return { admitted: false, reason, logLine, closeConnection };
 }

@@ -95,7 +95,7 @@ async function answer(context: HttpApiContext, request: HttpRequest): Promise<Ht
     { port: context.port(), extensionOrigins: context.extensionOrigins },
   );
   if (!admission.admitted) {
-    context.log(admission.logLine);
+    if (admission.logLine) context.log(admission.logLine);
     const refusal = errorResponse(null, admission.reason);
     if (admission.closeConnection) refusal.headers.connection = 'close';
     return refusal;

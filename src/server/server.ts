@@ -148,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<AnyServer> {
     const path = (request.url ?? '').split('?')[0]!;
     const admission = admitUpgrade({ path, headers: { host, origin }, sameUser: owners.isSameUser(request.socket as Socket) }, policy());
     if (!admission.admitted) {
-      log(admission.logLine);
+      if (admission.logLine) log(admission.logLine);
       socket.end(UPGRADE_REFUSED);
     } else if (admission.socket === 'client') {
       clientSockets.handleUpgrade(request, socket, head, (ws) => acceptClientSocket(ws, { dispatcher, maxMessageBytes: maxBodyBytes, log }));

@@ -18,7 +18,7 @@ import { PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
 import { createMcpHttpDoor, type McpHttpDoor } from '../../src/mcp/http-door.js';
 import type { PageAccess } from '../../src/mcp/page-access.js';
 import type { ServerToExtension } from '../../src/protocol/index.js';
-import { admitUpgrade } from '../../src/server/admission.js';
+import { admitRequest, admitUpgrade } from '../../src/server/admission.js';
 import { CallDispatcher } from '../../src/server/dispatcher.js';
 import { createHttpApi, type HttpApi } from '../../src/server/http-api.js';
 import { CAN_IDENTIFY_PEERS } from '../../src/server/peer-user.js';
@@ -188,6 +188,19 @@ describe('the server\'s boundary', () => {
       assert.equal((await door.send('GET', '/health', undefined, { 'sec-fetch-site': 'none' })).status, 200, 'typed into the address bar');
     };
     test('refuses browser requests that carry no Origin but a cross-site Sec-Fetch-Site (a no-cors GET)', () => trySecFetchSite(inProcess));
+
+    test('Firefox\'s knock (GET /health, no Origin, Sec-Fetch-Site: same-origin) is refused like a page of this origin, and not logged', () => {
+      const policy = { port: 4242, extensionOrigins: new Set([EXTENSION_ORIGIN]) };
+      const knock = (method: string, path: string, site = 'same-origin') =>
+        admitRequest({ method, path, headers: { host: '127.0.0.1:4242', 'sec-fetch-site': site }, sameUser: true }, policy);
+      const routine = knock('GET', '/health');
+      assert.equal(routine.admitted, false);
+      assert.equal(!routine.admitted && routine.logLine, undefined, 'it comes each time Firefox starts the event page');
+      // The same page asking anything else, or a cross-site one, is still logged.
+      for (const refused of [knock('GET', '/status'), knock('POST', '/call'), knock('GET', '/health', 'cross-site')]) {
+        assert.match(!refused.admitted ? refused.logLine ?? '' : '', /^refused /);
+      }
+    });
 
     const tryContentTypes = async (door: Door) => {
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
