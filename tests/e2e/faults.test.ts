@@ -1,11 +1,11 @@
 /**
  * Faults, each made for real: tabs closed, reloaded and navigated under a running method, the
  * extension disabled and re-enabled, the browser and the server killed mid-call, timeouts and
- * cancels that must reach the page and leave nothing behind. Chromium is spawned directly,
- * without DevTools.
+ * cancels that must reach the page and leave nothing behind. In each real headless browser
+ * (Chromium and Firefox ESR), spawned directly, without DevTools.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,9 @@ import { serverHealth, stopServer } from '../../src/client/server-control.js';
 import { launchBrowser } from '../../src/launcher/launch.js';
 import { startServer } from '../../src/server/server.js';
 import {
+  BROWSERS,
   CLI,
+  extensionProcessesOf,
   freePort,
   startPageServer,
   startStack,
@@ -24,7 +26,7 @@ import {
   type Stack,
 } from './harness.js';
 
-describe('faults in the page and the extension', () => {
+for (const { label, browser } of BROWSERS) describe(`faults in the page and the extension: ${label}`, () => {
   let stack: Stack;
   const run = <T = unknown>(path: string, method: string, params: Record<string, unknown> = {}, options: { timeout?: number; signal?: AbortSignal } = {}) =>
     call<T>(stack.pages.url(path), method, params, { port: stack.port, ...options });
@@ -32,7 +34,7 @@ describe('faults in the page and the extension', () => {
   const workerId = () => stack.server.dispatcher.browsers[0]?.workerId;
 
   before(async () => {
-    stack = await startStack({ extensions: [TEST_CONTROL_EXTENSION] });
+    stack = await startStack({ browser, extensions: [TEST_CONTROL_EXTENSION] });
   });
   after(async () => {
     await stack?.close();
@@ -73,7 +75,8 @@ describe('faults in the page and the extension', () => {
     assert.notEqual(second, first);
   });
 
-  test('after the extension is disabled and enabled again (as an update does), open tabs get its scripts on their next call', async () => {
+  // Firefox's management.setEnabled works only for themes: nothing can disable and re-enable any there.
+  if (browser === undefined) test('after the extension is disabled and enabled again (as an update does), open tabs get its scripts on their next call', async () => {
     const token = await run('/survives-restart', 'documentToken');
     const before = workerId();
     await run('/survives-restart', 'control', { action: 'restart-any', delay: 100 });
@@ -82,7 +85,8 @@ describe('faults in the page and the extension', () => {
     assert.equal(await run('/survives-restart', 'count'), 1);
   });
 
-  test('a tab opened while the extension was disabled gets its scripts on the first call', async () => {
+  // Firefox's management.setEnabled works only for themes: nothing can disable and re-enable any there.
+  if (browser === undefined) test('a tab opened while the extension was disabled gets its scripts on the first call', async () => {
     const before = workerId();
     const askedAt = Date.now();
     await run('/', 'control', { action: 'open-tab-while-any-disabled', url: stack.pages.url('/opened-while-disabled'), delay: 100 });
@@ -140,7 +144,9 @@ describe('faults in the page and the extension', () => {
     await run('/wakes-worker', 'echo');
     const before = workerId();
     const killedAt = Date.now();
-    for (const pid of extensionProcesses(stack.browser.pid)) process.kill(pid, 'SIGKILL');
+    const pids = extensionProcessesOf(stack.browser.pid, browser);
+    assert.ok(pids.length, 'no extension process found');
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
     await waitFor(() => workerId() !== undefined && workerId() !== before, 10_000, () => 'no new worker connected');
     const reconnectMs = Date.now() - killedAt;
     t.diagnostic(`a new worker connected ${reconnectMs} ms after the old one was killed`);
@@ -149,11 +155,11 @@ describe('faults in the page and the extension', () => {
   });
 });
 
-describe('the browser or the server dying mid-call', () => {
+for (const { label, browser } of BROWSERS) describe(`the browser or the server dying mid-call: ${label}`, () => {
   test('the browser killed mid-call: an error within 3 s, /health says no browser, a new browser works', async () => {
     const pages = await startPageServer();
     const server = await startServer({ port: 0 });
-    const first = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS });
+    const first = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS, browser });
     let second: Awaited<ReturnType<typeof launchBrowser>> | undefined;
     try {
       await waitFor(() => server.dispatcher.browsers.length === 1, 15_000, () => 'no browser');
@@ -167,7 +173,7 @@ describe('the browser or the server dying mid-call', () => {
       assert.ok(reportedMs < 3_000, `took ${reportedMs} ms`);
       assert.equal((await serverHealth(server.port))?.extension, false);
 
-      second = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS });
+      second = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS, browser });
       await waitFor(() => server.dispatcher.browsers.length === 1, 15_000, () => 'the new browser did not connect');
       assert.equal(await call(pages.url('/'), 'add', { a: 1, b: 1 }, { port: server.port }), 2);
     } finally {
@@ -181,7 +187,7 @@ describe('the browser or the server dying mid-call', () => {
   test('the server killed mid-call: the caller gets DISCONNECTED at once; a new server gets the browser back', async (t) => {
     const pages = await startPageServer();
     const port = await freePort();
-    const browser = await launchBrowser({ port, headless: true, userscripts: TEST_USERSCRIPTS });
+    const managed = await launchBrowser({ port, headless: true, userscripts: TEST_USERSCRIPTS, browser });
     let server = await startServerProcess(port);
     try {
       await call(pages.url('/'), 'echo', {}, { port, autoStart: false });
@@ -201,7 +207,7 @@ describe('the browser or the server dying mid-call', () => {
       assert.equal(await call(pages.url('/'), 'add', { a: 2, b: 2 }, { port, autoStart: false }), 4);
     } finally {
       server.kill('SIGKILL');
-      await browser.close();
+      await managed.close();
       await pages.close();
     }
   });
@@ -239,17 +245,6 @@ describe('the server process', () => {
     await stopServer(port);
   });
 });
-
-/** The renderer processes that host a browser's extension service workers. */
-function extensionProcesses(browserPid: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,pgid=,args=']).toString().trim().split('\n').map((line) => {
-    const [pid, pgid, ...args] = line.trim().split(/\s+/);
-    return { pid: Number(pid), pgid: Number(pgid), args: args.join(' ') };
-  });
-  const pids = rows.filter((row) => row.pgid === browserPid && row.args.includes('--extension-process')).map((row) => row.pid);
-  assert.ok(pids.length, 'no extension process found');
-  return pids;
-}
 
 function startServerProcess(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {

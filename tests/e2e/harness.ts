@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { isFirefox } from '../../src/launcher/firefox.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
 
@@ -254,14 +255,17 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The renderer processes that host the extension service workers of the browser whose process
- * group is `browserPid`: killing them restarts the workers, as a crash would, without DevTools.
+ * The processes that host the extensions' background scripts of the browser whose process group
+ * is `browserPid`: killing them restarts the workers, as a crash would, without DevTools.
+ * Chromium marks its extension renderers `--extension-process`; Firefox (`browser` 'firefox')
+ * has one content process for every extension, which names itself `WebExtensions`.
  */
-export function extensionProcessesOf(browserPid: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,pgid=,args=']).toString().trim().split('\n');
+export function extensionProcessesOf(browserPid: number, browser?: string): number[] {
+  const firefox = isFirefox(browser);
+  const rows = execFileSync('ps', ['-eo', firefox ? 'pid=,pgid=,comm=' : 'pid=,pgid=,args=']).toString().trim().split('\n');
   return rows
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, pgid, ...args]) => Number(pgid) === browserPid && args.join(' ').includes('--extension-process'))
+    .filter(([, pgid, ...rest]) => Number(pgid) === browserPid && (firefox ? rest.join(' ') === 'WebExtensions' : rest.join(' ').includes('--extension-process')))
     .map(([pid]) => Number(pid));
 }
 

@@ -2,7 +2,8 @@
  * The first user's job, streamed: ask a chat page a question and see the answer as it arrives.
  * The example chat page (examples/chat/, served at /chat/) types its answer word by word; the
  * example userscript's `ask` (examples/userscripts/chat.user.js) sends each new piece as progress.
- * Then what goes wrong mid-stream, in real Chromium: the tab closes, or a caller stops reading.
+ * Then what goes wrong mid-stream, in each real browser (Chromium and Firefox ESR): the tab closes,
+ * or a caller stops reading.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import { call, methods, stream } from '../../src/client/call.js';
 import { MAX_PENDING_PROGRESS_BYTES } from '../../src/protocol/constants.js';
-import { EXAMPLE_USERSCRIPTS, startStack, TEST_CONTROL_EXTENSION, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
+import { BROWSERS, EXAMPLE_USERSCRIPTS, startStack, TEST_CONTROL_EXTENSION, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -28,7 +29,7 @@ const collectGarbage: () => void = (() => {
   return runInNewContext('gc') as () => void;
 })();
 
-describe('streaming a chat answer, and its failures', () => {
+for (const { label, browser } of BROWSERS) describe(`streaming a chat answer, and its failures: ${label}`, () => {
   let stack: Stack;
   let userscripts: string;
   before(async () => {
@@ -36,7 +37,7 @@ describe('streaming a chat answer, and its failures', () => {
     userscripts = mkdtempSync(join(tmpdir(), 'any-streaming-'));
     copyFileSync(join(EXAMPLE_USERSCRIPTS, 'chat.user.js'), join(userscripts, 'chat.user.js'));
     for (const name of ['test-methods.user.js', 'progress.user.js']) copyFileSync(join(TEST_USERSCRIPTS, name), join(userscripts, name));
-    stack = await startStack({ userscripts, extensions: [TEST_CONTROL_EXTENSION] });
+    stack = await startStack({ browser, userscripts, extensions: [TEST_CONTROL_EXTENSION] });
   });
   after(async () => {
     await stack?.close();
