@@ -10,7 +10,7 @@ import { serverHealth, stopServer } from '../../src/client/server-control.js';
 import { BadRequestError, MethodNotFoundError, TimeoutError } from '../../src/client/errors.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { createServer as createNetServer } from 'node:net';
-import { freePort, runCli, startPageServer, startStack, startTwoBrowserStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack, type TwoBrowserStack } from './harness.js';
+import { BROWSERS, freePort, runCli, startPageServer, startStack, startTwoBrowserStack, TEST_USERSCRIPTS, waitFor, type PageServer, type Stack, type TwoBrowserStack } from './harness.js';
 
 /** Loaded only into the browser named "b": its whoAmI answers 'b'. */
 
@@ -118,10 +118,10 @@ describe('call() with no server running', () => {
   });
 });
 
-describe('page() and methods() with a browser connected', () => {
+for (const { label, browser } of BROWSERS) describe(`page() and methods() with a browser connected: ${label}`, () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ browser });
   });
   after(async () => {
     await stack?.close();
@@ -172,10 +172,10 @@ describe('page() and methods() with a browser connected', () => {
   });
 });
 
-describe('server.call(): a program that runs its own server calls through it directly', () => {
+for (const { label, browser } of BROWSERS) describe(`server.call(): a program that runs its own server calls through it directly: ${label}`, () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ browser });
   });
   after(async () => {
     await stack?.close();

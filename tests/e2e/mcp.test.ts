@@ -2,7 +2,7 @@
  * Agents over MCP, end to end: the official SDKs' own clients (v1 `@modelcontextprotocol/sdk`,
  * which speaks 2025-11-25, and v2 `@modelcontextprotocol/client`, also on 2026-07-28) against
  * `any mcp` over stdio and `/mcp` over Streamable HTTP, with the real server, extension,
- * userscripts and headless Chromium; with a second browser connected, the tools' `browser`
+ * userscripts and headless Chromium (and Firefox, for the single-browser agents); with a second browser connected, the tools' `browser`
  * argument, `list_browsers` and `any mcp --browser` (`/mcp?browser=`).
  */
 import assert from 'node:assert/strict';
@@ -15,15 +15,15 @@ import { serverHealth } from '../../src/client/server-control.js';
 import type { ManagedBrowser } from '../../src/launcher/launch.js';
 import { CLI_ENTRY } from '../../src/paths.js';
 import { connectAgent, within, type Door, type Sdk, type ToolResult } from './agents.js';
-import { EXAMPLE_USERSCRIPTS, freePort, launchConnected, runCli, startStack, waitFor, type Stack } from './harness.js';
+import { BROWSERS, EXAMPLE_USERSCRIPTS, freePort, launchConnected, runCli, startStack, waitFor, type Stack } from './harness.js';
 
 /** Browser "b"'s only userscript: `onlyInB`, which the stack's browser does not have. */
 const B_USERSCRIPTS = fileURLToPath(new URL('../fixtures/userscripts-mcp-b/', import.meta.url));
 
-describe('agents over MCP', () => {
+for (const { label, browser } of BROWSERS) describe(`agents over MCP: ${label}`, () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ browser });
   });
   after(async () => {
     await stack?.close();
