@@ -1,6 +1,8 @@
 // The benchmark: any against Playwright's page.evaluate, same Chromium, same page, same method,
-// same run. Every comparison runs in alternating rounds (bench/lib/rounds.mjs) and reports the
-// median of the per-round ratios. Writes BENCHMARKS.md, bench/results.json and bench/plot.png, and
+// same run; and, in a section of its own (bench/lib/firefox.mjs), any on Firefox ESR against any on
+// Chromium, Playwright on Chromium still the baseline (it drives only its own patched Firefox builds).
+// Every comparison runs in alternating rounds (bench/lib/rounds.mjs) and reports the median of the
+// per-round ratios. Writes BENCHMARKS.md, bench/results.json and bench/plot.png, and
 // prints the ratios.
 //
 //   npm run bench                  the full run (a few minutes)
@@ -15,12 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { call, serverHealth, stopServer } from '../dist/index.js';
 import { startAny, startAnyInProcess, startMcpHttp, startMcpStdio, startPlaywright, startPython } from './lib/contenders.mjs';
+import { firefoxInRounds, installedFirefox } from './lib/firefox.mjs';
 import { throughput } from './lib/measure.mjs';
 import { renderPlot } from './lib/plot.mjs';
 import { browserProcesses, cpuSeconds, rssKiB } from './lib/processes.mjs';
 import { BASELINE, latencyInRounds, ratiosTo, throughputInRounds, timed } from './lib/rounds.mjs';
 import { median, round } from './lib/stats.mjs';
-import { renderMcpOverhead, renderRatios, renderScale, renderStreaming, renderTargets, renderWebmcp, writeReport } from './lib/report.mjs';
+import { renderFirefox, renderMcpOverhead, renderRatios, renderScale, renderStreaming, renderTargets, renderWebmcp, writeReport } from './lib/report.mjs';
 import { streamingInRounds } from './lib/streaming.mjs';
 import { openManyTabs, startFleet } from './lib/scale.mjs';
 import { webmcpInRounds } from './lib/webmcp.mjs';
@@ -33,6 +36,7 @@ const n = (count) => Math.max(20, Math.round(count * scale));
 // calls (the tables give each path's count), and its throughput is measured at one level only.
 const MCP_SHARE = 1 / 8;
 const MCP_IN_FLIGHT = 16;
+const FIREFOX_IN_FLIGHT = 16; // the Firefox section's one throughput level
 const TS = 'any (TypeScript client)';
 const MCP_STDIO = 'any (MCP tool call, stdio)';
 const MCP_HTTP = 'any (MCP tool call, HTTP)';
@@ -68,7 +72,7 @@ const mcpStdio = await startMcpStdio({ port, page: `${origin}/bench` });
 const mcpHttp = await startMcpHttp({ port, page: `${origin}/bench` });
 const closeMcp = () => Promise.all([mcpStdio.close(), mcpHttp.close()]);
 
-const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {}, streaming: {}, webmcp: {} };
+const results = { date: new Date().toISOString(), quick: flags.quick, rounds: ROUNDS, machine: machine(), latency: {}, realistic: {}, throughput: {}, payload: {}, cold: {}, memory: {}, idleCpu: {}, mcp: {}, streaming: {}, webmcp: {}, firefox: {} };
 try {
   log('warming up…');
   for (let i = 0; i < n(300); i++) {
@@ -166,6 +170,23 @@ try {
     results.webmcp = { error: String(error.message ?? error) };
   }
 
+  // any on Firefox (bench/lib/firefox.mjs): a server and a managed Firefox of their own, started for
+  // these rounds only, against the benchmark's own any on Chromium and Playwright on Chromium.
+  const firefox = installedFirefox();
+  if (firefox.missing) {
+    log(`(no Firefox found: skipping the Firefox section) ${firefox.missing}`);
+    results.firefox = { skipped: 'no Firefox installed' };
+  } else {
+    const firefoxCalls = { echo: perRound(1000), readTable: perRound(500), throughput: Math.max(perRound(2000), FIREFOX_IN_FLIGHT * 4) };
+    log(`Firefox (${firefox.version}): ${ROUNDS} rounds of ${firefoxCalls.echo} echo and ${firefoxCalls.readTable} readTable calls, and ${firefoxCalls.throughput} calls ${FIREFOX_IN_FLIGHT} in flight, per contender…`);
+    try {
+      results.firefox = await firefoxInRounds({ rounds: ROUNDS, calls: firefoxCalls, inFlight: FIREFOX_IN_FLIGHT, warmup: n(100), page: `${origin}/bench`, chromium: any.call, playwright: playwright.call, firefox, log });
+    } catch (error) {
+      log(`Firefox failed, the rest of the results stand: ${error.stack ?? error}`);
+      results.firefox = { error: String(error.message ?? error) };
+    }
+  }
+
   // Last of all: eight more browsers, one of them with 50 more tabs, would weigh on every other measure.
   log('several browsers: fleets of 1, 2 and 4 managed browsers on a server each, and one browser with 50 more tabs…');
   try {
@@ -187,7 +208,7 @@ try {
 await renderPlot(results, outputs.plot);
 writeFileSync(outputs.results, `${JSON.stringify(results, null, 2)}\n`);
 writeReport(results, outputs.report, outputs.plot);
-process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n\nWebMCP tools: a page's own tools, called as methods\n${renderWebmcp(results)}\n\nSeveral browsers\n${renderScale(results)}\n`);
+process.stdout.write(`${renderTargets(results)}\n\n${renderRatios(results)}\n\nMCP overhead: tool call ÷ plain call (median of the per-round ratios, range)\n${renderMcpOverhead(results)}\n\nStreaming: progress values from the page (any's absolute figures; Playwright has no equivalent)\n${renderStreaming(results)}\n\nWebMCP tools: a page's own tools, called as methods\n${renderWebmcp(results)}\n\nany on Firefox: against any on Chromium, Playwright (Chromium) the baseline\n${renderFirefox(results)}\n\nSeveral browsers\n${renderScale(results)}\n`);
 if (out) log(`quick run: report, results.json and plot.png in ${out}`);
 
 // ── measurements ───────────────────────────────────────────────────────────────

@@ -1,6 +1,7 @@
 /**
  * The two ways to run a page method that the benchmark compares, each set up on the same
- * Chromium binary, the same page (served on 127.0.0.1 with a strict CSP) and the same method code:
+ * Chromium binary, the same page (served on 127.0.0.1 with a strict CSP) and the same method code
+ * (any on Firefox, against these on Chromium, is bench/lib/firefox.mjs's):
  *   - any: a separate `any serve` process, a managed headless browser, and a caller in this process
  *     (or in a Python process, or a server in this process, or an agent's MCP session: the official
  *     v1 SDK client calling the `call_page_method` tool through `any mcp` over stdio or `/mcp`);

@@ -180,6 +180,74 @@ function webmcpFindings(w, names) {
   return sentences.join('\n\n');
 }
 
+/**
+ * any on Firefox (Markdown; bench/lib/firefox.mjs): per method, each path's latency with its ratios
+ * to Playwright's page.evaluate on Chromium, the throughput at one level of calls in flight, then
+ * Firefox's figures ÷ Chromium's from the same rounds, and what they show.
+ */
+export function renderFirefox(results) {
+  const f = results.firefox;
+  if (!f?.methods) return `(not measured${f?.skipped || f?.error ? `: ${f.skipped ?? f.error}` : ''})`;
+  const { names } = f;
+  const tables = Object.entries(f.methods).map(([method, m]) => {
+    const rows = Object.entries(m.latency).map(([name, e]) =>
+      `| ${name} | ${round(e.p50)} | ${round(e.p90)} | ${round(e.p99)} | ${e.count} | ${['p50', 'p90', 'p99'].map((metric) => (e.vsPlaywright ? spread(e.vsPlaywright[metric]) : '1')).join(' | ')} |`);
+    return `\`${method}\`${method === 'echo' ? ' (returns its params, a 64-character string)' : method === 'readTable' ? ' (reads the 100-row table)' : ''}, ms:
+
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
+  });
+  const t = f.throughput;
+  const throughputRows = Object.entries(t.byContender).map(([name, e]) =>
+    `| ${name} | ${e.callsPerSecond} | ${e.vsPlaywright ? spread(e.vsPlaywright.callsPerSecond) : '1'} |`);
+  const ratioRows = [
+    ...Object.entries(f.methods).flatMap(([method, m]) => ['p50', 'p90', 'p99'].map((metric) =>
+      `| \`${method}\` | ${metric} (ms) | ${round(m.latency[names.firefox][metric])} | ${round(m.latency[names.chromium][metric])} | ${spread(m.firefoxOverChromium[metric])} |`)),
+    `| throughput, ${f.inFlight} in flight | calls/s | ${t.byContender[names.firefox].callsPerSecond} | ${t.byContender[names.chromium].callsPerSecond} | ${spread(t.firefoxOverChromium.callsPerSecond)} |`,
+  ];
+  return `${tables.join('\n\n')}
+
+Throughput, ${t.calls} echo calls a round, ${f.inFlight} in flight, calls/s:
+
+| path | calls/s | ÷ Playwright |
+| --- | --- | --- |
+${throughputRows.join('\n')}
+
+any on Firefox ÷ any on Chromium, from the same rounds (median of ${f.rounds} rounds, range):
+
+| measure | metric | Firefox, pooled | Chromium, pooled | Firefox ÷ Chromium |
+| --- | --- | --- | --- | --- |
+${ratioRows.join('\n')}
+
+${firefoxFindings(f, names)}`;
+}
+
+/** What the Firefox figures show, in sentences made from them. */
+function firefoxFindings(f, names) {
+  const ms = (x) => `${round(x)} ms`;
+  const times = (r) => `${round(r.median)}× (${round(r.min)}–${round(r.max)})`;
+  // Where the rounds agree: a lower figure is better for latency, a higher one for throughput.
+  const verdict = (r, better) => (r.min > 1 ? (better === 'lower' ? ', slower in every round' : ', more in every round')
+    : r.max < 1 ? (better === 'lower' ? ', faster in every round' : ', fewer in every round')
+      : ', the range of the rounds includes 1');
+  const sentences = Object.entries(f.methods).map(([method, { latency, firefoxOverChromium }]) => {
+    const ff = latency[names.firefox];
+    const cr = latency[names.chromium];
+    const pw = latency[names.playwright];
+    return `**\`${method}\`**: any on Firefox took ${ms(ff.p50)} p50, ${times(firefoxOverChromium.p50)} any on Chromium's ${ms(cr.p50)}${verdict(firefoxOverChromium.p50, 'lower')}; `
+      + `${times(ff.vsPlaywright.p50)} Playwright's ${ms(pw.p50)} on Chromium, where any on Chromium took ${times(cr.vsPlaywright.p50)}. `
+      + `At p99, Firefox took ${ms(ff.p99)} against Chromium's ${ms(cr.p99)}: ${times(firefoxOverChromium.p99)}.`;
+  });
+  const t = f.throughput;
+  const ff = t.byContender[names.firefox];
+  const cr = t.byContender[names.chromium];
+  const pw = t.byContender[names.playwright];
+  sentences.push(`**Throughput, ${f.inFlight} in flight**: any on Firefox made ${ff.callsPerSecond} calls/s, ${times(t.firefoxOverChromium.callsPerSecond)} any on Chromium's ${cr.callsPerSecond}${verdict(t.firefoxOverChromium.callsPerSecond, 'higher')}; `
+    + `${times(ff.vsPlaywright.callsPerSecond)} Playwright's ${pw.callsPerSecond} on Chromium, where any on Chromium made ${times(cr.vsPlaywright.callsPerSecond)}.`);
+  return sentences.join('\n\n');
+}
+
 /** A per-round ratio as "median (min–max)". */
 const spread = (r) => `${round(r.median)} (${round(r.min)}–${round(r.max)})`;
 
@@ -213,6 +281,19 @@ ${w.rounds} alternating rounds of their own, after the streaming measures${w.sec
 ${renderWebmcp(results)}`;
 }
 
+function firefoxSection(results) {
+  const f = results.firefox;
+  if (!f?.methods) return renderFirefox(results);
+  return `any on Firefox: the TypeScript client, through an \`any serve\` of its own, to a managed headless ${f.browser}
+(\`launch({ browser: 'firefox' })\`: the any extension and the benchmark userscript installed as \`.xpi\` files in a fresh
+profile), against any on Chromium — the benchmark's own TypeScript client, server and Chromium — on the same page and the
+same method code (bench/lib/firefox.mjs). The baseline stays Playwright's \`page.evaluate\` on Chromium: Playwright drives
+only its own patched Firefox builds, not a stock Firefox, so there is no Playwright figure on the Firefox measured here.
+${f.rounds} alternating rounds of their own, after the WebMCP measures; Firefox was started for them and closed after them${f.seconds ? ` (${f.seconds} s with its start)` : ''}.
+
+${renderFirefox(results)}`;
+}
+
 function render(results, plotPath) {
   const { machine } = results;
   const ratioCells = (entry, metrics) => metrics.map((metric) => (entry.vsPlaywright ? spread(entry.vsPlaywright[metric]) : '1')).join(' | ');
@@ -225,7 +306,7 @@ function render(results, plotPath) {
   return `
 Measured ${results.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node};
 ${machine.chromium}; playwright-core ${machine.playwright}. Every contender ran in the same run, against
-the same Chromium binary and the same page (served on 127.0.0.1 with \`Content-Security-Policy: default-src 'none'; script-src 'none'\`),
+the same Chromium binary (but any on Firefox, in a section of its own) and the same page (served on 127.0.0.1 with \`Content-Security-Policy: default-src 'none'; script-src 'none'\`),
 calling the same method code (bench/userscripts/bench.user.js). any's server is a separate process, as in use.
 Each comparison ran in ${results.rounds} rounds, the contenders' order flipped every round: absolute figures are pooled
 over all rounds; each ratio is the median of the ${results.rounds} per-round ratios, with their range (min–max) in brackets.
@@ -268,6 +349,10 @@ ${streamingSection(results)}
 ### WebMCP tools: a page's own tools, called as methods
 
 ${webmcpSection(results)}
+
+### any on Firefox
+
+${firefoxSection(results)}
 
 ### Several browsers on one server
 
