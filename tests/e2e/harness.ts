@@ -4,10 +4,11 @@
  * real extension and the test userscripts, connected to that server.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFirefox } from '../../src/launcher/firefox.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
@@ -139,7 +140,15 @@ export async function startStack(options: { userscripts?: string; browserWaitMs?
  */
 export async function launchConnected(
   server: AnyServer,
-  options: { name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean; browserArgs?: string[]; browser?: string } = {},
+  options: {
+    name?: string; userscripts?: string; extensions?: string[]; asEveryday?: boolean; browserArgs?: string[]; browser?: string;
+    /**
+     * An everyday Firefox (`asEveryday`) has an origin of its own, which the server takes only once
+     * one of this user's profiles records it: the server's `everydayFirefoxHome`, where the
+     * browser's profile is then linked as this user's own.
+     */
+    firefoxHome?: string;
+  } = {},
 ): Promise<{ browser: ManagedBrowser; name: string }> {
   const before = new Set(server.dispatcher.browsers.map((info) => info.installId));
   const browser = await launchBrowser({
@@ -152,6 +161,11 @@ export async function launchConnected(
     browserArgs: options.browserArgs,
     browser: options.browser,
   });
+  if (options.firefoxHome && options.asEveryday && isFirefox(options.browser)) {
+    const profiles = join(options.firefoxHome, '.mozilla', 'firefox');
+    mkdirSync(profiles, { recursive: true });
+    symlinkSync(join(browser.workDir, 'profile'), join(profiles, `${basename(browser.workDir)}.default-esr`));
+  }
   // A managed browser is known by the install id of its launch; an everyday one makes its own.
   const mine = () => server.dispatcher.browsers.find((info) => browser.installId ? info.installId === browser.installId : !before.has(info.installId));
   try {

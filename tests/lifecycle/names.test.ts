@@ -1,17 +1,21 @@
 /**
- * An everyday browser's name over restarts (`npm run test:lifecycle`). The server names a browser
- * that asks for no name after its brand, `chromium`, then `chromium-2`; an everyday browser's
- * extension keeps the name it was given in chrome.storage.local and asks for it in every later
- * hello. So the second browser stays `chromium-2` even when it comes back to a server that has
- * no `chromium` — where a browser asking for none would get `chromium`. Chromium is spawned
- * directly: a DevTools session would keep the worker alive (docs/chromium-facts.md).
+ * An everyday browser's name over restarts (`npm run test:lifecycle`), on Chromium and Firefox. The
+ * server names a browser that asks for no name after its brand, `chromium` (`firefox`), then
+ * `chromium-2`; an everyday browser's extension keeps the name it was given in
+ * chrome.storage.local and asks for it in every later hello. So the second browser stays
+ * `chromium-2` even when it comes back to a server that has no `chromium` — where a browser asking
+ * for none would get `chromium`. The browsers are spawned directly: a DevTools session would keep
+ * the worker alive (docs/chromium-facts.md).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ManagedBrowser } from '../../src/launcher/launch.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
-import { extensionProcessesOf, freePort, launchConnected, postJson, startPageServer, waitFor } from '../e2e/harness.js';
+import { BROWSERS, extensionProcessesOf, freePort, launchConnected, postJson, startPageServer, waitFor } from '../e2e/harness.js';
 
 /** Their `whoAmI` answers "a" and "b": which browser ran a call. */
 const SCRIPTS_A = fileURLToPath(new URL('../fixtures/browser-a/', import.meta.url));
@@ -22,19 +26,23 @@ const SCRIPTS_B = fileURLToPath(new URL('../fixtures/browser-b/', import.meta.ur
  */
 const RECONNECT_GRACE_MS = 200;
 
-test('an everyday browser keeps its name when the server restarts and when its worker restarts', async (t) => {
+for (const { label, browser: engine } of BROWSERS) test(`an everyday browser keeps its name when the server restarts and when its worker restarts: ${label}`, async (t) => {
   const pages = await startPageServer();
   const port = await freePort();
-  let server: AnyServer = await startServer({ port, reconnectGraceMs: RECONNECT_GRACE_MS });
+  // Where the servers look for this user's Firefox profiles: the everyday Firefoxes' are linked here.
+  const firefoxHome = mkdtempSync(join(tmpdir(), 'any-home-'));
+  const serve = () => startServer({ port, reconnectGraceMs: RECONNECT_GRACE_MS, everydayFirefoxHome: firefoxHome });
+  const brand = engine === undefined ? 'chromium' : 'firefox';
+  let server: AnyServer = await serve();
   const launched: ManagedBrowser[] = [];
   const connected = () => server.dispatcher.browsers;
   const whoIs = async (name: string) => (await postJson(port, '/call', { page: pages.url('/who'), method: 'whoAmI', browser: name })).body.result;
   try {
-    const first = await launchConnected(server, { asEveryday: true, userscripts: SCRIPTS_A });
+    const first = await launchConnected(server, { asEveryday: true, userscripts: SCRIPTS_A, browser: engine, firefoxHome });
     launched.push(first.browser);
-    const second = await launchConnected(server, { asEveryday: true, userscripts: SCRIPTS_B });
+    const second = await launchConnected(server, { asEveryday: true, userscripts: SCRIPTS_B, browser: engine, firefoxHome });
     launched.push(second.browser);
-    assert.deepEqual([first.name, second.name], ['chromium', 'chromium-2']);
+    assert.deepEqual([first.name, second.name], [brand, `${brand}-2`]);
     assert.deepEqual(connected().map((info) => info.kind), ['everyday', 'everyday']);
     const [firstId, secondId] = connected().map((info) => info.installId);
 
@@ -44,25 +52,25 @@ test('an everyday browser keeps its name when the server restarts and when its w
     await server.close();
     process.kill(-first.browser.pid, 'SIGSTOP');
     try {
-      server = await startServer({ port, reconnectGraceMs: RECONNECT_GRACE_MS });
+      server = await serve();
       await waitFor(() => connected().length > 0, 10_000, () => 'no browser came back');
-      assert.deepEqual(connected().map((info) => [info.installId, info.name]), [[secondId, 'chromium-2']]);
+      assert.deepEqual(connected().map((info) => [info.installId, info.name]), [[secondId, `${brand}-2`]]);
     } finally {
       process.kill(-first.browser.pid, 'SIGCONT');
     }
     await waitFor(() => connected().length === 2, 10_000, () => 'the first browser did not come back');
-    assert.deepEqual(connected().map((info) => [info.installId, info.name]), [[secondId, 'chromium-2'], [firstId, 'chromium']]);
-    assert.equal(await whoIs('chromium-2'), 'b');
-    assert.equal(await whoIs('chromium'), 'a');
+    assert.deepEqual(connected().map((info) => [info.installId, info.name]), [[secondId, `${brand}-2`], [firstId, brand]]);
+    assert.equal(await whoIs(`${brand}-2`), 'b');
+    assert.equal(await whoIs(brand), 'a');
 
-    // The first browser goes away for good, and the server forgets it: `chromium` is free.
+    // The first browser goes away for good, and the server forgets it: its name is free.
     await first.browser.close();
     await waitFor(() => connected().length === 1, 10_000, () => 'the first browser is still listed');
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_GRACE_MS));
 
     // The second browser's worker is killed; its open tab (from the call above) wakes a new one.
     const { workerId } = connected()[0]!;
-    const pids = extensionProcessesOf(second.browser.pid);
+    const pids = extensionProcessesOf(second.browser.pid, engine);
     assert.ok(pids.length, 'no extension process found');
     for (const pid of pids) process.kill(pid, 'SIGKILL');
     await waitFor(() => connected().length === 0, 5_000, () => 'the killed worker stayed connected');
@@ -73,11 +81,12 @@ test('an everyday browser keeps its name when the server restarts and when its w
     assert.ok(awayMs > RECONNECT_GRACE_MS, `back after ${awayMs} ms, within the grace: the server still knew it`);
     const [back] = connected();
     assert.notEqual(back!.workerId, workerId, 'a new worker');
-    assert.deepEqual([back!.installId, back!.name], [secondId, 'chromium-2']);
-    assert.equal(await whoIs('chromium-2'), 'b');
+    assert.deepEqual([back!.installId, back!.name], [secondId, `${brand}-2`]);
+    assert.equal(await whoIs(`${brand}-2`), 'b');
   } finally {
     await Promise.all(launched.map((browser) => browser.close()));
     await server.close();
     await pages.close();
+    rmSync(firefoxHome, { recursive: true, force: true });
   }
 });
