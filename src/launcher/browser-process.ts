@@ -5,10 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { devtoolsPipe, type DevtoolsPipe } from './devtools-pipe.js';
 
 export interface BrowserProcess {
   readonly pid: number;
   readonly executable: string;
+  /** The DevTools protocol over fds 3 and 4, when spawned with `devtoolsPipe` (devtools-pipe.ts). */
+  readonly pipe: DevtoolsPipe | undefined;
   /** Resolves with the exit code (null when killed by a signal) once the browser has exited. */
   readonly exited: Promise<number | null>;
   /** The last lines the browser wrote to stderr, for error messages. */
@@ -17,8 +21,10 @@ export interface BrowserProcess {
   stop(): Promise<void>;
 }
 
-export function spawnBrowser(executable: string, args: string[]): BrowserProcess {
-  const child = spawn(executable, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+export function spawnBrowser(executable: string, args: string[], options: { devtoolsPipe?: boolean } = {}): BrowserProcess {
+  // With --remote-debugging-pipe, Chromium reads commands on fd 3 and answers on fd 4.
+  const child = spawn(executable, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', ...(options.devtoolsPipe ? ['pipe', 'pipe'] as const : [])] });
+  const pipe = options.devtoolsPipe ? devtoolsPipe(child.stdio[3] as Writable, child.stdio[4] as Readable) : undefined;
   const output: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     output.push(...chunk.split('\n').filter(Boolean));
@@ -39,6 +45,7 @@ export function spawnBrowser(executable: string, args: string[]): BrowserProcess
   return {
     pid: child.pid ?? -1,
     executable,
+    pipe,
     exited,
     recentOutput: () => output.join('\n'),
     stop() {

@@ -1,9 +1,16 @@
 /**
- * Starts and stops a Chromium process. No DevTools connection and no remote-debugging port:
+ * Starts and stops a Chromium process. No DevTools session and never a remote-debugging port:
  * a DevTools session keeps MV3 service workers alive and so hides the bugs users hit
  * (docs/chromium-facts.md), and a debugging port would hand the browser to any local process.
+ *
+ * Extensions come in by `--load-extension`, which Chromium, Chrome for Testing, Edge and Brave
+ * honour. Branded Google Chrome ignores it since 137; there they come in over
+ * `--remote-debugging-pipe` with `Extensions.loadUnpacked` and nothing else (devtools-pipe.ts).
  */
+import { execFileSync } from 'node:child_process';
+import { basename } from 'node:path';
 import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
+import { loadUnpackedExtensions } from './devtools-pipe.js';
 
 /** Tried in order when no --browser is given: Debian's chromium first. */
 const BROWSER_CANDIDATES = [
@@ -38,16 +45,28 @@ const QUIET_FLAGS = [
   '--use-mock-keychain',
 ];
 
+/**
+ * How the extensions come in: `flags` (`--load-extension`) or `pipe` (`Extensions.loadUnpacked`
+ * over `--remote-debugging-pipe`, for branded Chrome 137+).
+ */
+export type ExtensionLoading = 'flags' | 'pipe';
+export const EXTENSION_LOADINGS: readonly ExtensionLoading[] = ['flags', 'pipe'];
+
+/** The first Google Chrome that ignores `--load-extension` (its "not allowed in Google Chrome, ignoring"). */
+export const FIRST_CHROME_IGNORING_LOAD_EXTENSION = 137;
+
 export interface ChromiumOptions {
   executable?: string;
   headless: boolean;
   profileDir: string;
   extensionDirs: string[];
+  /** Absent: `pipe` for a branded Google Chrome 137 or later, else `flags` (extensionLoadingFor). */
+  extensionLoading?: ExtensionLoading;
   extraArgs?: string[];
   startUrl?: string;
 }
 
-export type ChromiumProcess = BrowserProcess;
+export type ChromiumProcess = BrowserProcess & { readonly extensionLoading: ExtensionLoading };
 
 /** The browser to run: `explicit` (a path, or a command name spawn finds on PATH) or the first installed candidate. */
 export function findBrowser(explicit?: string): string {
@@ -64,18 +83,57 @@ export function findBrowser(explicit?: string): string {
     '(Debian/Ubuntu: `sudo apt-get install -y chromium`) or name one with --browser <path>.');
 }
 
-export function startChromium(options: ChromiumOptions): ChromiumProcess {
+/**
+ * What a Chromium-family executable is, as far as loading extensions goes: whether it is branded
+ * Google Chrome (not Chrome for Testing, Chromium, Edge or Brave) and its major version, read from
+ * `--version` ("Google Chrome 140.0.7339.80"); undefined when it cannot say.
+ */
+export function chromeBrandOf(executable: string): { googleChrome: boolean; major: number | undefined } {
+  const byPath = /google-chrome|google[/\\]chrome[/\\]|Google Chrome(?! for Testing)/i.test(executable);
+  // A name that says which browser it is spares asking (Debian's chromium takes ~0.2 s to answer).
+  if (/chromium|edge|brave/i.test(basename(executable))) return { googleChrome: false, major: undefined };
+  let version = '';
+  try {
+    // Windows' chrome.exe opens a window for --version instead of printing it: go by the path there.
+    if (process.platform !== 'win32') version = execFileSync(executable, ['--version'], { timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  } catch {
+    // Not runnable this way: the path has to do.
+  }
+  const named = /^(Google Chrome|Chromium|Microsoft Edge|Brave Browser)( for Testing)?\s+(\d+)\./m.exec(version.trim());
+  if (!named) return { googleChrome: byPath, major: undefined };
+  return { googleChrome: named[1] === 'Google Chrome' && !named[2], major: Number(named[3]) };
+}
+
+/** `pipe` where `--load-extension` is ignored (branded Google Chrome 137+, or of unknown version), else `flags`. */
+export function extensionLoadingFor(executable: string): ExtensionLoading {
+  const { googleChrome, major } = chromeBrandOf(executable);
+  return googleChrome && (major === undefined || major >= FIRST_CHROME_IGNORING_LOAD_EXTENSION) ? 'pipe' : 'flags';
+}
+
+export async function startChromium(options: ChromiumOptions): Promise<ChromiumProcess> {
   const executable = findBrowser(options.executable);
+  const extensionLoading = options.extensionLoading ?? extensionLoadingFor(executable);
+  const extensionFlags = extensionLoading === 'pipe'
+    ? ['--remote-debugging-pipe', '--enable-unsafe-extension-debugging']
+    : [`--disable-extensions-except=${options.extensionDirs.join(',')}`, `--load-extension=${options.extensionDirs.join(',')}`];
   const args = [
     ...QUIET_FLAGS,
     `--user-data-dir=${options.profileDir}`,
-    `--disable-extensions-except=${options.extensionDirs.join(',')}`,
-    `--load-extension=${options.extensionDirs.join(',')}`,
+    ...extensionFlags,
     ...(options.headless ? ['--headless', '--disable-gpu'] : []),
     // Chromium refuses to start as root with its sandbox on (containers, CI).
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
     ...(options.extraArgs ?? []),
     options.startUrl ?? 'about:blank',
   ];
-  return spawnBrowser(executable, args);
+  const browser = spawnBrowser(executable, args, { devtoolsPipe: extensionLoading === 'pipe' });
+  if (browser.pipe) {
+    try {
+      await loadUnpackedExtensions(browser.pipe, options.extensionDirs);
+    } catch (error) {
+      await browser.stop();
+      throw new Error(`${(error as Error).message}\n${browser.recentOutput()}`.trim());
+    }
+  }
+  return { ...browser, extensionLoading };
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT } from '../protocol/index.js';
 import { builtExtensionDir, builtFirefoxExtensionDir, webmcpMirrorFile } from '../paths.js';
-import { startChromium } from './chromium.js';
+import type { BrowserProcess } from './browser-process.js';
+import { startChromium, type ExtensionLoading } from './chromium.js';
 import { isFirefox, startFirefox, type FirefoxExtension } from './firefox.js';
 import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript, type UserscriptToLoad } from './userscripts-extension.js';
 
@@ -41,6 +42,12 @@ export interface LaunchOptions {
   /** More unpacked extensions to load (folders with a manifest.json). */
   extensions?: string[];
   /**
+   * How Chromium gets the extensions: `flags` (`--load-extension`) or `pipe`
+   * (`Extensions.loadUnpacked` over `--remote-debugging-pipe`). Absent: `pipe` for branded Google
+   * Chrome 137+, which ignores `--load-extension`, `flags` for every other browser.
+   */
+  extensionLoading?: ExtensionLoading;
+  /**
    * The name it asks the server for (`any launch --name`); absent: named after its brand, as an
    * everyday browser is (`chromium`, `chromium-2`, …).
    */
@@ -62,6 +69,8 @@ export interface ManagedBrowser {
   /** The temporary folder holding the profile and the extensions' copies; removed by close(). */
   readonly workDir: string;
   readonly userscripts: LoadedUserscript[];
+  /** How its extensions came in (Chromium); undefined for Firefox, whose profile holds them. */
+  readonly extensionLoading: ExtensionLoading | undefined;
   /** Resolves when the browser process has exited, by close() or on its own. */
   readonly exited: Promise<number | null>;
   recentOutput(): string;
@@ -74,6 +83,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
   const firefox = isFirefox(options.browser);
   if (firefox && options.webmcp) throw new Error('--webmcp needs Chromium: Firefox has no WebMCP (document.modelContext) yet.');
   if (firefox && options.browserArgs?.length) throw new Error('--browser-arg passes Chromium flags; Firefox takes none here.');
+  if (firefox && options.extensionLoading) throw new Error('--extension-loading is Chromium\'s: Firefox gets its extensions in the profile.');
   const workDir = mkdtempSync(join(tmpdir(), 'any-browser-'));
   const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   try {
@@ -95,7 +105,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
     }
 
     const profileDir = join(workDir, 'profile');
-    const browser = firefox
+    const browser: BrowserProcess & { extensionLoading?: ExtensionLoading } = firefox
       ? startFirefox({
         executable: options.browser,
         headless: options.headless ?? false,
@@ -104,11 +114,12 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
         // An everyday profile's extension gets a random origin, which the server finds in the profile.
         anyExtensionUuid: options.asEveryday ? undefined : MANAGED_FIREFOX_UUID,
       })
-      : startChromium({
+      : await startChromium({
         executable: options.browser,
         headless: options.headless ?? false,
         profileDir,
         extensionDirs,
+        extensionLoading: options.extensionLoading,
         extraArgs: [...(options.webmcp ? [WEBMCP_FEATURE_FLAG] : []), ...(options.browserArgs ?? [])],
       });
     let closing: Promise<void> | undefined;
@@ -119,6 +130,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       installId,
       workDir,
       userscripts,
+      extensionLoading: browser.extensionLoading,
       exited: browser.exited,
       recentOutput: browser.recentOutput,
       close() {

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { serverHealth } from '../../client/server-control.js';
+import { EXTENSION_LOADINGS, type ExtensionLoading } from '../../launcher/chromium.js';
 import { launchBrowser, type ManagedBrowser } from '../../launcher/launch.js';
 import { freeName, type BrowserInfo } from '../../protocol/index.js';
 import { browserName, portOption } from '../options.js';
@@ -12,6 +13,7 @@ interface LaunchCommandOptions {
   webmcp: boolean;
   browserArg: string[];
   extension: string[];
+  extensionLoading?: ExtensionLoading;
   port: number;
 }
 
@@ -27,6 +29,8 @@ export const launchCommand = new Command('launch')
   .option('--webmcp', 'turn on WebMCP and load the WebMCP mirror on every page: pages\' WebMCP tools become methods webmcp:<tool name>', false)
   .addOption(new Option('--browser-arg <flag...>', 'extra Chromium flags').default([]))
   .addOption(new Option('--extension <dir...>', 'more unpacked extensions to load').default([]))
+  .addOption(new Option('--extension-loading <how>', 'how Chromium gets the extensions: "flags" (--load-extension) or "pipe" (Extensions.loadUnpacked over --remote-debugging-pipe); default: pipe for Google Chrome 137+, which ignores --load-extension, else flags')
+    .choices(EXTENSION_LOADINGS))
   .addOption(portOption())
   .addHelpText('after', `
 The browser gets a fresh temporary profile, removed when it closes. Its extension connects to
@@ -46,11 +50,15 @@ to that server already has is refused (exit 2).`)
       browser: options.browser,
       browserArgs: options.browserArg,
       extensions: options.extension,
+      extensionLoading: options.extensionLoading,
       name: options.name,
       webmcp: options.webmcp,
     });
     const names = browser.userscripts.map((script) => script.metadata.name);
     process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}) with a temporary profile in ${browser.workDir}.\n`);
+    if (browser.extensionLoading === 'pipe') {
+      process.stdout.write('Its extensions came in over its DevTools pipe (Extensions.loadUnpacked); nothing else is sent there.\n');
+    }
     process.stdout.write(`Its extension connects to the any server on port ${options.port}, retrying every second.\n`);
     process.stdout.write(names.length ? `Userscripts: ${names.join(', ')}.\n` : 'No userscripts loaded (pass --userscripts <folder>).\n');
     if (options.webmcp) process.stdout.write('WebMCP is on: each page\'s WebMCP tools are methods named webmcp:<tool name>.\n');

@@ -1,0 +1,99 @@
+/**
+ * Branded Google Chrome (137+) ignores `--load-extension`; the launcher then loads the extensions
+ * with `Extensions.loadUnpacked` over `--remote-debugging-pipe` and sends nothing more. Chromium
+ * takes the same command, so the path is tested here on /usr/bin/chromium: forced with
+ * `extensionLoading: 'pipe'` (`any launch --extension-loading pipe`), and chosen by itself for a
+ * wrapper that says it is Google Chrome 140 (tests/fixtures/branded-chrome/google-chrome).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { call } from '../../src/client/call.js';
+import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
+import { startServer, type AnyServer } from '../../src/server/server.js';
+import { CLI, processGroupAlive, runCli, startPageServer, TEST_USERSCRIPTS, waitFor, type PageServer } from './harness.js';
+
+const BRANDED_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/google-chrome', import.meta.url));
+
+/** The command line of every process in the browser's group: what it was started with. */
+const commandLines = (pid: number) => execFileSync('ps', ['-eo', 'pgid=,args=']).toString().split('\n')
+  .filter((line) => Number(line.trim().split(/\s+/)[0]) === pid).join('\n');
+
+describe('extensions over the DevTools pipe, as for branded Google Chrome', () => {
+  let pages: PageServer;
+  let server: AnyServer;
+  before(async () => {
+    pages = await startPageServer();
+    server = await startServer({ port: 0 });
+  });
+  after(async () => {
+    await server?.close();
+    await pages?.close();
+  });
+
+  const launchAndCall = async (browser: ManagedBrowser) => {
+    try {
+      await waitFor(() => server.dispatcher.browsers.some((info) => info.installId === browser.installId), 15_000, () => browser.recentOutput());
+      assert.equal(await call(pages.url('/over-the-pipe'), 'add', { a: 40, b: 2 }, { port: server.port, browser: server.dispatcher.browsers.find((info) => info.installId === browser.installId)!.name }), 42);
+      const args = commandLines(browser.pid);
+      assert.match(args, /--remote-debugging-pipe/);
+      // (Debian's /usr/bin/chromium adds an empty `--load-extension=` of its own.)
+      assert.doesNotMatch(args, /--load-extension=[^\s,]|--disable-extensions-except|--remote-debugging-port/, 'no extension flag, and never a debugging port');
+      assert.equal(existsSync(join(browser.workDir, 'profile', 'DevToolsActivePort')), false, 'no DevTools port was opened');
+    } finally {
+      await browser.close();
+    }
+  };
+
+  test('forced (`extensionLoading: pipe`): the any extension and the userscripts load, connect and answer', async () => {
+    const browser = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS, extensionLoading: 'pipe' });
+    assert.equal(browser.extensionLoading, 'pipe');
+    await launchAndCall(browser);
+  });
+
+  test('a browser that says it is Google Chrome 140 gets them over the pipe by itself', async () => {
+    const browser = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS, browser: BRANDED_CHROME });
+    assert.equal(browser.extensionLoading, 'pipe');
+    await launchAndCall(browser);
+  });
+
+  test('Chromium itself still gets them by --load-extension', async () => {
+    const browser = await launchBrowser({ port: server.port, headless: true, userscripts: TEST_USERSCRIPTS });
+    try {
+      assert.equal(browser.extensionLoading, 'flags');
+      assert.doesNotMatch(commandLines(browser.pid), /--remote-debugging/);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('any launch --extension-loading pipe says so, connects, and SIGTERM leaves nothing behind', async () => {
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--extension-loading', 'pipe', '--userscripts', TEST_USERSCRIPTS, '--port', String(server.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    let stdout = '';
+    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    let pid = 0;
+    let workDir = '';
+    try {
+      await waitFor(() => stdout.includes('Connected to the any server'), 20_000, () => stdout);
+      assert.match(stdout, /came in over its DevTools pipe/);
+      pid = Number(/pid (\d+)/.exec(stdout)![1]);
+      workDir = /temporary profile in (\S+)\./.exec(stdout)![1]!;
+      assert.deepEqual(await call(pages.url('/cli-pipe'), 'echo', { over: 'pipe' }, { port: server.port, browser: /as "([^"]+)"/.exec(stdout)![1] }), { over: 'pipe' });
+    } finally {
+      launcher.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+    assert.equal(processGroupAlive(pid), false, 'no browser process is left');
+    assert.equal(existsSync(workDir), false, 'the temporary profile is removed');
+  });
+
+  test('a bad --extension-loading is a usage error naming the choices, exit 2', async () => {
+    const outcome = await runCli(['launch', '--extension-loading', 'sideways']);
+    assert.equal(outcome.code, 2);
+    assert.match(outcome.stderr, /flags, pipe/);
+  });
+});
