@@ -8,21 +8,51 @@
  * `--remote-debugging-pipe` with `Extensions.loadUnpacked` and nothing else (devtools-pipe.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { basename } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, posix, win32 } from 'node:path';
 import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
 import { loadUnpackedExtensions } from './devtools-pipe.js';
 
-/** Tried in order when no --browser is given: Debian's chromium first. */
-const BROWSER_CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/snap/bin/chromium',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/opt/google/chrome/chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-];
+/**
+ * Where Chromium-family browsers live, tried in this order when no --browser is given: first
+ * those that honour `--load-extension` (Chromium, then Brave and Edge), then Google Chrome, whose
+ * extensions must come in over the DevTools pipe. Windows' per-user installs are under the home.
+ */
+export function browserCandidates(platform: NodeJS.Platform = process.platform, home = homedir()): string[] {
+  const join = platform === 'win32' ? win32.join : posix.join;
+  if (platform === 'darwin') {
+    return [
+      '/Applications/Chromium.app/Contents/MacOS/Chromium',
+      '/Applications/Brave Browser.app/Contents/MacOS/Brave Browser',
+      '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
+      '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+      join(home, 'Applications/Google Chrome.app/Contents/MacOS/Google Chrome'),
+    ];
+  }
+  if (platform === 'win32') {
+    const local = join(home, 'AppData', 'Local');
+    return [
+      join(local, 'Chromium', 'Application', 'chrome.exe'),
+      'C:\\Program Files\\BraveSoftware\\Brave-Browser\\Application\\brave.exe',
+      join(local, 'BraveSoftware', 'Brave-Browser', 'Application', 'brave.exe'),
+      'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
+      'C:\\Program Files\\Microsoft\\Edge\\Application\\msedge.exe',
+      'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+      join(local, 'Google', 'Chrome', 'Application', 'chrome.exe'),
+    ];
+  }
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/snap/bin/chromium',
+    '/usr/bin/brave-browser',
+    '/usr/bin/microsoft-edge',
+    '/usr/bin/microsoft-edge-stable',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    '/opt/google/chrome/chrome',
+  ];
+}
 
 /**
  * Flags for a quiet, self-contained browser. Without the background-networking ones Chromium
@@ -76,10 +106,11 @@ export function findBrowser(explicit?: string): string {
     }
     return explicit;
   }
-  const found = BROWSER_CANDIDATES.find(isExecutable);
+  const candidates = browserCandidates();
+  const found = candidates.find(isExecutable);
   if (found) return found;
   throw new Error(
-    `No Chromium found (looked at ${BROWSER_CANDIDATES.slice(0, 4).join(', ')}, …). Install it ` +
+    `No Chromium-family browser found (looked at ${candidates.join(', ')}). Install Chromium ` +
     '(Debian/Ubuntu: `sudo apt-get install -y chromium`) or name one with --browser <path>.');
 }
 

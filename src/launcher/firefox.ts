@@ -12,7 +12,8 @@ import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID } from '../extension-identit
 import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
 import { zipFolder } from './zip.js';
 
-const FIREFOX_CANDIDATES = [
+/** Where Firefox lives, tried in this order for `--browser firefox`: ESR first (it runs unsigned extensions). */
+export const FIREFOX_CANDIDATES = [
   '/usr/bin/firefox-esr',
   '/usr/bin/firefox',
   '/snap/bin/firefox',

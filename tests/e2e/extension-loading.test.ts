@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
+import { browserCandidates } from '../../src/launcher/chromium.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
 import { CLI, processGroupAlive, runCli, startPageServer, TEST_USERSCRIPTS, waitFor, type PageServer } from './harness.js';
@@ -89,6 +90,15 @@ describe('extensions over the DevTools pipe, as for branded Google Chrome', () =
     assert.equal(await exited, 0);
     assert.equal(processGroupAlive(pid), false, 'no browser process is left');
     assert.equal(existsSync(workDir), false, 'the temporary profile is removed');
+  });
+
+  test('any launch --help lists the browsers it looks for, in the order it tries them', async () => {
+    const outcome = await runCli(['launch', '--help']);
+    assert.equal(outcome.code, 0);
+    const positions = browserCandidates().map((path) => outcome.stdout.indexOf(`  ${path}\n`));
+    assert.ok(positions.every((at) => at > 0), outcome.stdout);
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+    assert.match(outcome.stdout, /With --browser firefox: \/usr\/bin\/firefox-esr/);
   });
 
   test('a bad --extension-loading is a usage error naming the choices, exit 2', async () => {

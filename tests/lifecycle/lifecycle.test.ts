@@ -1,6 +1,7 @@
 /**
  * The long waits of the extension's lifecycle (`npm run test:lifecycle`), on Chromium (an MV3
- * service worker) and Firefox (an MV3 event page), each spawned directly: a DevTools session would
+ * service worker; also with its extensions loaded over the DevTools pipe) and Firefox (an MV3
+ * event page), each spawned directly: a DevTools session would
  * keep the worker alive and hide exactly the failures these tests look for (docs/chromium-facts.md).
  * The tests of a browser run side by side to keep CI short.
  */
@@ -8,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
+import type { ExtensionLoading } from '../../src/launcher/chromium.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
 import { BROWSERS, extensionProcessesOf, freePort, startPageServer, TEST_USERSCRIPTS, waitFor } from '../e2e/harness.js';
@@ -34,8 +36,17 @@ async function watchConnections(server: AnyServer, ms: number): Promise<{ connec
   return { connections, maxSimultaneous, gaps };
 }
 
-for (const { label, browser: engine } of BROWSERS) describe(`the extension's background over time: ${label}, without DevTools`, { concurrency: true }, () => {
-  const launch = (port: number) => launchBrowser({ port, headless: true, userscripts: TEST_USERSCRIPTS, browser: engine });
+/**
+ * Each browser, and Chromium once more with its extensions loaded over the DevTools pipe, as for
+ * branded Google Chrome: that pipe stays open, idle, and must change nothing here.
+ */
+const RUNS: { label: string; browser: string | undefined; extensionLoading?: ExtensionLoading }[] = [
+  ...BROWSERS,
+  { label: 'Chromium, its extensions loaded over the DevTools pipe (then idle)', browser: undefined, extensionLoading: 'pipe' },
+];
+
+for (const { label, browser: engine, extensionLoading } of RUNS) describe(`the extension's background over time: ${label}, with no DevTools session`, { concurrency: true }, () => {
+  const launch = (port: number) => launchBrowser({ port, headless: true, userscripts: TEST_USERSCRIPTS, browser: engine, extensionLoading });
 
   test(`connected and idle for ${LONG_IDLE_MS / 1000} s: still the same one connection, and a call works`, async (t) => {
     const pages = await startPageServer();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { chromeBrandOf, extensionLoadingFor } from '../../src/launcher/chromium.js';
+import { browserCandidates, chromeBrandOf, extensionLoadingFor } from '../../src/launcher/chromium.js';
 import { devtoolsPipe, loadUnpackedExtensions } from '../../src/launcher/devtools-pipe.js';
 
 describe('which browsers get their extensions over the pipe', () => {
@@ -45,6 +45,19 @@ describe('which browsers get their extensions over the pipe', () => {
     assert.deepEqual(chromeBrandOf(fake('reads', 'Google Chrome 141.0.1.2')), { googleChrome: true, major: 141 });
     assert.deepEqual(chromeBrandOf(fake('reads-cft', 'Google Chrome for Testing 141.0.1.2')), { googleChrome: false, major: 141 });
   });
+});
+
+describe('where the launcher looks for a browser', () => {
+  for (const platform of ['linux', 'darwin', 'win32'] as const) {
+    test(`${platform}: browsers that honour --load-extension come before Google Chrome, which is there too`, () => {
+      const candidates = browserCandidates(platform, platform === 'win32' ? 'C:\\Users\\someone' : '/home/someone');
+      // None of these exists here, so the path alone says which is Google Chrome.
+      const needsPipe = candidates.map((path) => chromeBrandOf(path).googleChrome);
+      assert.ok(needsPipe.includes(true) && needsPipe.includes(false), JSON.stringify(candidates));
+      assert.equal(needsPipe.indexOf(true), needsPipe.lastIndexOf(false) + 1, `the Google Chromes come last: ${JSON.stringify(candidates)}`);
+      assert.ok(candidates.some((path) => /edge/i.test(path)) && candidates.some((path) => /brave/i.test(path)), 'Edge and Brave are looked for');
+    });
+  }
 });
 
 describe('the DevTools pipe', () => {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { serverHealth } from '../../client/server-control.js';
-import { EXTENSION_LOADINGS, type ExtensionLoading } from '../../launcher/chromium.js';
+import { browserCandidates, EXTENSION_LOADINGS, type ExtensionLoading } from '../../launcher/chromium.js';
+import { FIREFOX_CANDIDATES } from '../../launcher/firefox.js';
 import { launchBrowser, type ManagedBrowser } from '../../launcher/launch.js';
 import { freeName, type BrowserInfo } from '../../protocol/index.js';
 import { browserName, portOption } from '../options.js';
@@ -36,7 +37,12 @@ export const launchCommand = new Command('launch')
 The browser gets a fresh temporary profile, removed when it closes. Its extension connects to
 the any server on --port, retrying every second, so start the server before or after; once it
 has connected, this prints the name the server knows it by. A --name that a browser connected
-to that server already has is refused (exit 2).`)
+to that server already has is refused (exit 2).
+
+Without --browser, the first of these that is installed runs (browsers that honour
+--load-extension first; Google Chrome gets the extensions over its DevTools pipe):
+${browserCandidates().map((path) => `  ${path}`).join('\n')}
+With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
   .action(async function (this: Command, options: LaunchCommandOptions) {
     if (options.name !== undefined) {
       const connected = (await serverHealth(options.port))?.browsers ?? [];
