@@ -3,7 +3,7 @@
  * group (so that stopping it ends its child processes too), its last lines of stderr kept for
  * error messages, and taken down with this Node process rather than orphaned.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { devtoolsPipe, type DevtoolsPipe } from './devtools-pipe.js';
@@ -76,5 +76,18 @@ export function isExecutable(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * What the executable says it is for `--version` ("Google Chrome 140.0.7339.80", "Mozilla
+ * Firefox 153.0esr"), or undefined. Not asked on Windows, where chrome.exe opens a window instead.
+ */
+export function versionLine(executable: string): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    return execFileSync(executable, ['--version'], { timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0] || undefined;
+  } catch {
+    return undefined;
   }
 }

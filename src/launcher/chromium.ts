@@ -7,10 +7,9 @@
  * honour. Branded Google Chrome ignores it since 137; there they come in over
  * `--remote-debugging-pipe` with `Extensions.loadUnpacked` and nothing else (devtools-pipe.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { basename, posix, win32 } from 'node:path';
-import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
+import { isExecutable, spawnBrowser, versionLine, type BrowserProcess } from './browser-process.js';
 import { loadUnpackedExtensions } from './devtools-pipe.js';
 
 /**
@@ -123,14 +122,8 @@ export function chromeBrandOf(executable: string): { googleChrome: boolean; majo
   const byPath = /google-chrome|google[/\\]chrome[/\\]|Google Chrome(?! for Testing)/i.test(executable);
   // A name that says which browser it is spares asking (Debian's chromium takes ~0.2 s to answer).
   if (/chromium|edge|brave/i.test(basename(executable))) return { googleChrome: false, major: undefined };
-  let version = '';
-  try {
-    // Windows' chrome.exe opens a window for --version instead of printing it: go by the path there.
-    if (process.platform !== 'win32') version = execFileSync(executable, ['--version'], { timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  } catch {
-    // Not runnable this way: the path has to do.
-  }
-  const named = /^(Google Chrome|Chromium|Microsoft Edge|Brave Browser)( for Testing)?\s+(\d+)\./m.exec(version.trim());
+  // Without an answer (Windows, or an executable that cannot say), the path has to do.
+  const named = /^(Google Chrome|Chromium|Microsoft Edge|Brave Browser)( for Testing)?\s+(\d+)\./.exec(versionLine(executable) ?? '');
   if (!named) return { googleChrome: byPath, major: undefined };
   return { googleChrome: named[1] === 'Google Chrome' && !named[2], major: Number(named[3]) };
 }

@@ -18,6 +18,10 @@ import { startServer, type AnyServer } from '../../src/server/server.js';
 import { CLI, processGroupAlive, runCli, startPageServer, TEST_USERSCRIPTS, waitFor, type PageServer } from './harness.js';
 
 const BRANDED_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/google-chrome', import.meta.url));
+/** Drops --load-extension, saying so in Chrome 137's words; its --version says nothing. */
+const IGNORING_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/chrome-ignoring-load-extension', import.meta.url));
+/** Drops --load-extension without a word. */
+const SILENT_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/chrome-without-extensions', import.meta.url));
 
 /** The command line of every process in the browser's group: what it was started with. */
 const commandLines = (pid: number) => execFileSync('ps', ['-eo', 'pgid=,args=']).toString().split('\n')
@@ -105,5 +109,44 @@ describe('extensions over the DevTools pipe, as for branded Google Chrome', () =
     const outcome = await runCli(['launch', '--extension-loading', 'sideways']);
     assert.equal(outcome.code, 2);
     assert.match(outcome.stderr, /flags, pipe/);
+  });
+
+  /** `any launch` with these flags until it exits or `until` holds; its output so far. */
+  const launchCli = (args: string[]) => {
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--userscripts', TEST_USERSCRIPTS, '--port', String(server.port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+    launcher.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    return { launcher, output, exited };
+  };
+
+  test('never silent: a browser that ignores --load-extension is found out within --connect-timeout, and the extensions come in over the pipe', async () => {
+    const { launcher, output, exited } = launchCli(['--browser', IGNORING_CHROME, '--connect-timeout', '3']);
+    const startedAt = Date.now();
+    try {
+      await waitFor(() => output.stdout.includes('Connected to the any server'), 25_000, () => `${output.stdout}\n${output.stderr}`);
+      assert.match(output.stderr, /did not connect to the any server on port \d+ within 3 s\. This brand ignores --load-extension \(Google Chrome does since version 137\)/);
+      assert.match(output.stdout, /came in over its DevTools pipe/);
+      const name = /as "([^"]+)"/.exec(output.stdout)![1]!;
+      assert.equal(await call(pages.url('/fell-back'), 'add', { a: 1, b: 1 }, { port: server.port, browser: name }), 2);
+      assert.ok(Date.now() - startedAt < 20_000);
+    } finally {
+      launcher.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  });
+
+  test('never silent: a browser that loads no extension and says nothing makes any launch explain and exit 3', async () => {
+    const { output, exited } = launchCli(['--browser', SILENT_CHROME, '--connect-timeout', '2']);
+    const startedAt = Date.now();
+    const code = await exited;
+    const tookMs = Date.now() - startedAt;
+    assert.equal(code, 3, `${output.stdout}\n${output.stderr}`);
+    assert.ok(tookMs < 15_000, `exited after ${tookMs} ms`);
+    assert.match(output.stderr, /^error: the browser \(.*chrome-without-extensions\) started, but its any extension did not connect to the any server on port \d+ within 2 s\. The extension was passed with --load-extension/m);
+    assert.match(output.stderr, /--extension-loading pipe/);
+    const pid = Number(/pid (\d+)/.exec(output.stdout)![1]);
+    assert.equal(processGroupAlive(pid), false, 'the browser is closed');
   });
 });

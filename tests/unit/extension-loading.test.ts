@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { browserCandidates, chromeBrandOf, extensionLoadingFor } from '../../src/launcher/chromium.js';
 import { devtoolsPipe, loadUnpackedExtensions } from '../../src/launcher/devtools-pipe.js';
+import { diagnoseUnconnectedLaunch, type UnconnectedLaunch } from '../../src/launcher/launch-diagnosis.js';
 
 describe('which browsers get their extensions over the pipe', () => {
   const dir = mkdtempSync(join(tmpdir(), 'any-brands-'));
@@ -107,5 +108,32 @@ describe('the DevTools pipe', () => {
     const waiting = pipe.send('Extensions.loadUnpacked', { path: '/a' });
     fromBrowser.destroy();
     await assert.rejects(waiting, /closed its DevTools pipe/);
+  });
+});
+
+describe('why a launched browser did not connect', () => {
+  const base: UnconnectedLaunch = { executable: '/usr/bin/google-chrome', version: 'Google Chrome 140.0.7339.80', extensionLoading: 'flags', recentOutput: '', port: 8765, waitedMs: 15_000 };
+
+  test('Chrome\'s own "not allowed" line: say so, and try the pipe', () => {
+    const diagnosis = diagnoseUnconnectedLaunch({ ...base, recentOutput: 'ERROR: --load-extension is not allowed in Google Chrome, ignoring.' });
+    assert.equal(diagnosis.retryOverPipe, true);
+    assert.match(diagnosis.message, /^Google Chrome 140\.0\.7339\.80 \(\/usr\/bin\/google-chrome\) started, but its any extension did not connect to the any server on port 8765 within 15 s\. This brand ignores --load-extension/);
+  });
+
+  test('flags and no word from the browser: what may have happened, what to try, and its output', () => {
+    const diagnosis = diagnoseUnconnectedLaunch({ ...base, version: undefined, recentOutput: 'some line\nlast line' });
+    assert.equal(diagnosis.retryOverPipe, false);
+    assert.match(diagnosis.message, /^the browser \(\/usr\/bin\/google-chrome\) started/);
+    assert.match(diagnosis.message, /--extension-loading pipe.*Chromium, Chrome for Testing, Edge or Brave/);
+    assert.match(diagnosis.message, /Its last output:\n  some line\n  last line$/);
+  });
+
+  test('over the pipe, and Firefox: no second try, each its own advice', () => {
+    const pipe = diagnoseUnconnectedLaunch({ ...base, extensionLoading: 'pipe' });
+    assert.equal(pipe.retryOverPipe, false);
+    assert.match(pipe.message, /over its DevTools pipe, but it did not connect: check that nothing else holds port 8765/);
+    const firefox = diagnoseUnconnectedLaunch({ ...base, executable: '/usr/bin/firefox', version: 'Mozilla Firefox 153.0', extensionLoading: undefined });
+    assert.equal(firefox.retryOverPipe, false);
+    assert.match(firefox.message, /^Mozilla Firefox 153\.0 .* Firefox ESR, Developer Edition or Nightly/);
   });
 });

@@ -2,9 +2,12 @@ import { Command, Option } from 'commander';
 import { serverHealth } from '../../client/server-control.js';
 import { browserCandidates, EXTENSION_LOADINGS, type ExtensionLoading } from '../../launcher/chromium.js';
 import { FIREFOX_CANDIDATES } from '../../launcher/firefox.js';
+import { versionLine } from '../../launcher/browser-process.js';
+import { diagnoseUnconnectedLaunch } from '../../launcher/launch-diagnosis.js';
 import { launchBrowser, type ManagedBrowser } from '../../launcher/launch.js';
 import { freeName, type BrowserInfo } from '../../protocol/index.js';
-import { browserName, portOption } from '../options.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { browserName, integer, portOption } from '../options.js';
 
 interface LaunchCommandOptions {
   headless: boolean;
@@ -15,11 +18,14 @@ interface LaunchCommandOptions {
   browserArg: string[];
   extension: string[];
   extensionLoading?: ExtensionLoading;
+  connectTimeout: number;
   port: number;
 }
 
 /** How often the launch asks the server whether its browser has connected yet. */
 const CONNECTED_POLL_MS = 250;
+/** A managed browser's extension connects within a few seconds of a server answering (Firefox takes the longest, ~5 s). */
+const DEFAULT_CONNECT_TIMEOUT_S = 15;
 
 export const launchCommand = new Command('launch')
   .description('Start a managed Chromium with the any extension and your userscripts; it runs until Ctrl-C.')
@@ -32,6 +38,8 @@ export const launchCommand = new Command('launch')
   .addOption(new Option('--extension <dir...>', 'more unpacked extensions to load').default([]))
   .addOption(new Option('--extension-loading <how>', 'how Chromium gets the extensions: "flags" (--load-extension) or "pipe" (Extensions.loadUnpacked over --remote-debugging-pipe); default: pipe for Google Chrome 137+, which ignores --load-extension, else flags')
     .choices(EXTENSION_LOADINGS))
+  .addOption(new Option('--connect-timeout <seconds>', 'once the any server answers, how long the extension has to connect before this says why not and exits (code 3)')
+    .default(DEFAULT_CONNECT_TIMEOUT_S).argParser(integer('--connect-timeout', 1, 3600)))
   .addOption(portOption())
   .addHelpText('after', `
 The browser gets a fresh temporary profile, removed when it closes. Its extension connects to
@@ -49,7 +57,7 @@ With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
       const holder = connected.find((browser) => browser.name === options.name);
       if (holder) return this.error(nameTaken(options.name, options.port, holder, connected), { exitCode: 2 });
     }
-    const browser = await launchBrowser({
+    const launchOptions = {
       port: options.port,
       headless: options.headless,
       userscripts: options.userscripts,
@@ -59,12 +67,16 @@ With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
       extensionLoading: options.extensionLoading,
       name: options.name,
       webmcp: options.webmcp,
-    });
+    };
+    let browser = await launchBrowser(launchOptions);
     const names = browser.userscripts.map((script) => script.metadata.name);
-    process.stdout.write(`Browser started (pid ${browser.pid}, ${browser.executable}) with a temporary profile in ${browser.workDir}.\n`);
-    if (browser.extensionLoading === 'pipe') {
-      process.stdout.write('Its extensions came in over its DevTools pipe (Extensions.loadUnpacked); nothing else is sent there.\n');
-    }
+    const announce = (started: ManagedBrowser) => {
+      process.stdout.write(`Browser started (pid ${started.pid}, ${started.executable}) with a temporary profile in ${started.workDir}.\n`);
+      if (started.extensionLoading === 'pipe') {
+        process.stdout.write('Its extensions came in over its DevTools pipe (Extensions.loadUnpacked); nothing else is sent there.\n');
+      }
+    };
+    announce(browser);
     process.stdout.write(`Its extension connects to the any server on port ${options.port}, retrying every second.\n`);
     process.stdout.write(names.length ? `Userscripts: ${names.join(', ')}.\n` : 'No userscripts loaded (pass --userscripts <folder>).\n');
     if (options.webmcp) process.stdout.write('WebMCP is on: each page\'s WebMCP tools are methods named webmcp:<tool name>.\n');
@@ -72,23 +84,47 @@ With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
       for (const warning of script.warnings) process.stderr.write(`warning: ${script.metadata.name}: ${warning}\n`);
     }
     process.stdout.write('Press Ctrl-C to close it.\n');
-    const stopWatching = watchForConnection(browser, options.port);
 
     let closing = false;
+    let watch = watchForConnection(browser, options.port, options.connectTimeout * 1000);
     const close = async () => {
       closing = true;
-      stopWatching();
+      watch.stop();
       await browser.close();
       process.exit(0);
     };
     process.once('SIGINT', () => void close());
     process.once('SIGTERM', () => void close());
-    const code = await browser.exited;
-    stopWatching();
-    if (closing) return;
-    await browser.close();
-    process.stderr.write(`The browser exited by itself (code ${code}).\n${code ? browser.recentOutput() + '\n' : ''}`);
-    process.exitCode = code ? 1 : 0;
+    for (;;) {
+      const outcome = await Promise.race([browser.exited.then((code) => ({ exited: code })), watch.unconnected.then((waitedMs) => ({ waitedMs }))]);
+      watch.stop();
+      if (closing) return;
+      if ('exited' in outcome) {
+        await browser.close();
+        process.stderr.write(`The browser exited by itself (code ${outcome.exited}).\n${outcome.exited ? browser.recentOutput() + '\n' : ''}`);
+        process.exitCode = outcome.exited ? 1 : 0;
+        return;
+      }
+      // The server answers, but the extension never said hello: never wait in silence.
+      const diagnosis = diagnoseUnconnectedLaunch({
+        executable: browser.executable,
+        version: versionLine(browser.executable),
+        extensionLoading: browser.extensionLoading,
+        recentOutput: browser.recentOutput(),
+        port: options.port,
+        waitedMs: outcome.waitedMs,
+      });
+      await browser.close();
+      if (!diagnosis.retryOverPipe) {
+        process.stderr.write(`error: ${diagnosis.message}\n`);
+        process.exitCode = EXIT_CODES.NO_BROWSER;
+        return;
+      }
+      process.stderr.write(`${diagnosis.message}\n`);
+      browser = await launchBrowser({ ...launchOptions, extensionLoading: 'pipe' });
+      announce(browser);
+      watch = watchForConnection(browser, options.port, options.connectTimeout * 1000);
+    }
   });
 
 /** Refuses a --name a connected browser has, suggesting one none has (as the server would number it). */
@@ -102,25 +138,39 @@ function nameTaken(name: string, port: number, holder: BrowserInfo, connected: B
 
 /**
  * Asks the server on `port` every CONNECTED_POLL_MS whether `browser` has connected (its launch's
- * install id in GET /health) and says so once, with the name the server gave it. Quiet while no
- * server answers: the extension keeps retrying, and so does this. Returns how to stop asking.
+ * install id in GET /health) and says so once, with the name the server gave it. While no server
+ * answers, it waits quietly: the extension keeps retrying, and so does this. Once one has answered,
+ * the extension has `timeoutMs` to connect; `unconnected` resolves with the time waited if not.
  */
-function watchForConnection(browser: ManagedBrowser, port: number): () => void {
+function watchForConnection(browser: ManagedBrowser, port: number, timeoutMs: number): { unconnected: Promise<number>; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let serverSeenAt: number | undefined;
+  let reportUnconnected: (waitedMs: number) => void = () => {};
+  const unconnected = new Promise<number>((resolve) => (reportUnconnected = resolve));
   const check = async () => {
-    const mine = (await serverHealth(port))?.browsers.find((info) => info.installId === browser.installId);
+    const health = await serverHealth(port);
     if (stopped) return;
+    const mine = health?.browsers.find((info) => info.installId === browser.installId);
     if (mine) {
       stopped = true;
       process.stdout.write(`Connected to the any server on port ${port} as "${mine.name}".\n`);
       return;
     }
+    if (health) serverSeenAt ??= Date.now();
+    if (serverSeenAt !== undefined && Date.now() - serverSeenAt >= timeoutMs) {
+      stopped = true;
+      reportUnconnected(Date.now() - serverSeenAt);
+      return;
+    }
     timer = setTimeout(() => void check(), CONNECTED_POLL_MS).unref(); // the browser holds the process open, not this
   };
   void check();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
+  return {
+    unconnected,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
