@@ -2,7 +2,9 @@
 
 They serve pages on 127.0.0.1 (with the strictest CSP), launch the managed headless Chromium
 with the test userscripts (`any launch`), and call through the real any server, which the
-first call starts by itself. Run from the repository root, after `npm run build`:
+first call starts by itself. The tests that reach into a page run again in a managed headless
+Firefox ESR (`any launch --browser firefox`, its own port and server): the *OnFirefoxTest
+classes. Run from the repository root, after `npm run build`:
 
     python3 -m unittest discover -s tests/python -v
 """
@@ -100,15 +102,17 @@ class ManagedBrowser:
     """`any launch --headless` as a subprocess; its extension connects to the server on `port`.
 
     With a `name` (`--name`), it returns once `any launch` says its browser connected under it,
-    to the server that must already run on `port`."""
+    to the server that must already run on `port`. With `browser="firefox"`, the browser is
+    Firefox ESR (`--browser firefox`) instead of Chromium."""
 
-    def __init__(self, port, userscripts, name=None):
+    def __init__(self, port, userscripts, name=None, browser=None):
         self.output = []
         self.started = threading.Event()
         self.connected = threading.Event()
         named = [] if name is None else ["--name", name]
+        chosen = [] if browser is None else ["--browser", browser]
         self.process = subprocess.Popen(
-            [NODE, CLI, "launch", "--headless", "--userscripts", userscripts, "--port", str(port), *named],
+            [NODE, CLI, "launch", "--headless", *chosen, "--userscripts", userscripts, "--port", str(port), *named],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -134,7 +138,7 @@ class ManagedBrowser:
                     self.connected.set()
 
     def close(self):
-        """SIGTERM, as the CLI documents: it closes Chromium and removes the profile."""
+        """SIGTERM, as the CLI documents: it closes the browser and removes the profile."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
@@ -146,9 +150,17 @@ class ManagedBrowser:
         finally:
             self.reader.join(5)
 
+    def browser_pid(self):
+        """The browser's pid, as `any launch` printed it: it leads the browser's process group."""
+        found = re.search(r"^Browser started \(pid (\d+), ", "".join(self.output), re.MULTILINE)
+        return int(found.group(1)) if found else None
+
     def remains(self):
-        """What is left of the browser after close(): its processes and its profile folder."""
-        processes = pids(pattern_for(self.profile))
+        """What is left of the browser after close(): its processes and its profile folder. The
+        processes are those naming the profile and those in the browser's process group (Firefox's
+        content processes do not name the profile)."""
+        group = self.browser_pid()
+        processes = sorted(set(pids(pattern_for(self.profile))) | set([] if group is None else live_group_members(group)))
         return (processes, os.path.exists(self.profile)) if processes or os.path.exists(self.profile) else None
 
 
@@ -162,6 +174,13 @@ def pids(pattern):
     """Processes whose command line matches the extended regular expression `pattern`."""
     found = subprocess.run(["pgrep", "-f", "--", pattern], capture_output=True, text=True)
     return sorted(int(pid) for pid in found.stdout.split())
+
+
+def live_group_members(pgid):
+    """The processes in the process group `pgid`, without zombies (they have exited already)."""
+    table = subprocess.run(["ps", "-eo", "pid=,pgid=,stat="], capture_output=True, text=True).stdout
+    rows = [line.split() for line in table.splitlines()]
+    return sorted(int(pid) for pid, group, stat in rows if int(group) == pgid and not stat.startswith("Z"))
 
 
 def server_pids(port):
@@ -245,6 +264,7 @@ class ProxyEnvironment:
 PAGES = None
 PORT = None
 BROWSER = None
+FIREFOX = None  # (port, ManagedBrowser) of the Firefox ESR the *OnFirefoxTest classes share, once started
 
 
 def setUpModule():
@@ -254,66 +274,110 @@ def setUpModule():
     PAGES = HttpServer(_PageHandler)
     unittest.addModuleCleanup(PAGES.close)
     PORT = free_port()
-    # The server is not started here: the first call must start it.
-    if any_client.health(PORT) is not None or server_pids(PORT):
-        raise RuntimeError(f"a server already runs on port {PORT}")
-    BROWSER = ManagedBrowser(PORT, TEST_USERSCRIPTS)
-    unittest.addModuleCleanup(_close_browser_and_server)
+    BROWSER = launch_without_a_server(PORT)
+    unittest.addModuleCleanup(close_browser_and_server, PORT, BROWSER)
 
 
-def _close_browser_and_server():
-    any_client.stop_server(PORT)
-    BROWSER.close()
-    if not wait_until(lambda: not server_pids(PORT) and not BROWSER.remains(), 10):
-        raise AssertionError(f"left behind: servers {server_pids(PORT)}, "
-                             f"browser (processes, profile exists) {BROWSER.remains()}")
+def launch_without_a_server(port, browser=None):
+    """A managed browser with the test userscripts on `port`, where no server runs yet: the
+    first call must start it."""
+    if any_client.health(port) is not None or server_pids(port):
+        raise RuntimeError(f"a server already runs on port {port}")
+    return ManagedBrowser(port, TEST_USERSCRIPTS, browser=browser)
+
+
+def shared_firefox():
+    """The port and Firefox ESR of the *OnFirefoxTest classes: started by the first of them, on a
+    port of its own whose server its first call starts (as Chromium's); closed at the module's end."""
+    global FIREFOX
+    if FIREFOX is None:
+        port = free_port()
+        FIREFOX = (port, launch_without_a_server(port, browser="firefox"))
+        unittest.addModuleCleanup(_close_shared_firefox)
+    return FIREFOX
+
+
+def _close_shared_firefox():
+    global FIREFOX
+    port, browser = FIREFOX
+    FIREFOX = None
+    close_browser_and_server(port, browser)
+
+
+def close_browser_and_server(port, browser):
+    any_client.stop_server(port)
+    browser.close()
+    if not wait_until(lambda: not server_pids(port) and not browser.remains(), 10):
+        raise AssertionError(f"left behind: servers {server_pids(port)}, "
+                             f"browser (processes, profile exists) {browser.remains()}")
+
+
+class BrowserTestCase(unittest.TestCase):
+    """Tests that reach into a page, on `self.port`. As written they run in the module's Chromium;
+    a subclass with browser_kind = "firefox" runs the same tests in the shared Firefox ESR."""
+
+    browser_kind = "chromium"
+    BRANDS = {"chromium": "Chromium", "firefox": "Firefox"}  # the brand each connects with
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.port = shared_firefox()[0] if cls.browser_kind == "firefox" else PORT
+
+    def assert_the_engines_stack(self, stack, error, function, file):
+        """`stack` in the browser engine's own form, from `function` in the userscript `file`.
+        V8 (Chromium) starts with the error (`error`, "Name: message"), then "    at …" lines;
+        SpiderMonkey (Firefox) lists only the frames, `function@file:line:column`, without it."""
+        if self.browser_kind == "firefox":
+            self.assertRegex(stack, rf"^{re.escape(function)}@{re.escape(file)}:\d+:\d+\n")
+        else:
+            self.assertRegex(stack, rf"^{re.escape(error)}\n    at (Object\.)?{re.escape(function)} \({re.escape(file)}:\d+:\d+\)\n")
 
 
 # ── the tests ──────────────────────────────────────────────────────────────────
 
 
-class CallTest(unittest.TestCase):
+class CallTest(BrowserTestCase):
     def test_returns_the_methods_json_result(self):
         page = PAGES.url("/results")
         params = {"text": "héllo ✓", "list": [1, 2.5, None, True, False], "nested": {"a": {"b": []}}}
-        self.assertEqual(any_client.call(page, "echo", params, port=PORT), params)
-        self.assertEqual(any_client.call(page, "echo", port=PORT), {})  # params=None sends {}
-        self.assertEqual(any_client.call(page, "add", {"a": 2, "b": 3}, port=PORT), 5)
-        self.assertEqual(any_client.call(page, "pageTitle", port=PORT), "Test page /results")
-        self.assertEqual(any_client.call(page, "readDom", {"selector": "#heading"}, port=PORT),
+        self.assertEqual(any_client.call(page, "echo", params, port=self.port), params)
+        self.assertEqual(any_client.call(page, "echo", port=self.port), {})  # params=None sends {}
+        self.assertEqual(any_client.call(page, "add", {"a": 2, "b": 3}, port=self.port), 5)
+        self.assertEqual(any_client.call(page, "pageTitle", port=self.port), "Test page /results")
+        self.assertEqual(any_client.call(page, "readDom", {"selector": "#heading"}, port=self.port),
                          {"text": "Heading of /results", "tag": "h1"})
-        self.assertIsNone(any_client.call(page, "returnsNothing", port=PORT))
+        self.assertIsNone(any_client.call(page, "returnsNothing", port=self.port))
         # The same page load serves the next call: its counter goes on.
-        first = any_client.call(page, "count", port=PORT)
-        self.assertEqual(any_client.call(page, "count", port=PORT), first + 1)
+        first = any_client.call(page, "count", port=self.port)
+        self.assertEqual(any_client.call(page, "count", port=self.port), first + 1)
 
     def test_awaits_an_async_result(self):
         started = time.monotonic()
-        result = any_client.call(PAGES.url("/async"), "sleep", {"ms": 300}, timeout=10, port=PORT)
+        result = any_client.call(PAGES.url("/async"), "sleep", {"ms": 300}, timeout=10, port=self.port)
         self.assertEqual(result, {"slept": 300})
         self.assertGreaterEqual(time.monotonic() - started, 0.3)
 
-    def test_a_method_that_throws_raises_the_pages_own_error(self):
+    def test_a_method_that_throws_raises_the_pages_own_error_with_the_engines_stack(self):
         with self.assertRaises(AnyError) as caught:
-            any_client.call(PAGES.url("/throws"), "throwTypeError", {"message": "x is not a y"}, port=PORT)
+            any_client.call(PAGES.url("/throws"), "throwTypeError", {"message": "x is not a y"}, port=self.port)
         error = caught.exception
         self.assertEqual(error.name, "TypeError")
         self.assertEqual(error.message, "x is not a y")
         self.assertEqual(error.code, "METHOD_THREW")
         self.assertEqual(str(error), "TypeError: x is not a y")
-        self.assertIsInstance(error.stack, str)
-        self.assertIn("x is not a y", error.stack)
+        self.assert_the_engines_stack(error.stack, "TypeError: x is not a y", "throwTypeError", "test-methods.user.js")
         self.assertIsNone(error.methods)
 
     def test_a_result_json_cannot_carry_is_bad_result(self):
         with self.assertRaises(AnyError) as caught:
-            any_client.call(PAGES.url("/bad-result"), "returnsElement", port=PORT)
+            any_client.call(PAGES.url("/bad-result"), "returnsElement", port=self.port)
         self.assertEqual((caught.exception.code, caught.exception.name), ("BAD_RESULT", "BadResultError"))
         self.assertIsNone(caught.exception.stack)
 
     def test_an_unknown_method_lists_the_methods_there_are(self):
         with self.assertRaises(AnyError) as caught:
-            any_client.call(PAGES.url("/unknown"), "noSuchMethod", port=PORT)
+            any_client.call(PAGES.url("/unknown"), "noSuchMethod", port=self.port)
         error = caught.exception
         self.assertEqual(error.code, "METHOD_NOT_FOUND")
         self.assertEqual(error.name, "MethodNotFoundError")
@@ -322,10 +386,10 @@ class CallTest(unittest.TestCase):
         self.assertIn("throwTypeError", error.methods)
 
     def test_a_timeout_in_seconds_ends_the_call_with_TIMEOUT(self):
-        any_client.call(PAGES.url("/timeout"), "echo", port=PORT)  # the tab is open: time only the method
+        any_client.call(PAGES.url("/timeout"), "echo", port=self.port)  # the tab is open: time only the method
         started = time.monotonic()
         with self.assertRaises(AnyError) as caught:
-            any_client.call(PAGES.url("/timeout"), "sleep", {"ms": 5000}, timeout=0.3, port=PORT)
+            any_client.call(PAGES.url("/timeout"), "sleep", {"ms": 5000}, timeout=0.3, port=self.port)
         elapsed = time.monotonic() - started
         self.assertEqual((caught.exception.code, caught.exception.name), ("TIMEOUT", "TimeoutError"))
         self.assertIn("300 ms", caught.exception.message)  # sent as whole milliseconds
@@ -337,22 +401,22 @@ class CallTest(unittest.TestCase):
         saved = os.environ.get("HTTP_PROXY")
         with ProxyEnvironment():
             self.assertEqual(os.environ["HTTP_PROXY"], "http://127.0.0.1:9")
-            self.assertEqual(any_client.call(page, "add", {"a": 40, "b": 2}, port=PORT), 42)
-            self.assertEqual(any_client.health(PORT)["port"], PORT)
+            self.assertEqual(any_client.call(page, "add", {"a": 40, "b": 2}, port=self.port), 42)
+            self.assertEqual(any_client.health(self.port)["port"], self.port)
         self.assertEqual(os.environ.get("HTTP_PROXY"), saved)
 
     def test_health_describes_the_server_and_its_browser(self):
-        any_client.call(PAGES.url("/health"), "echo", port=PORT)
-        health = any_client.health(PORT)
-        self.assertEqual((health["ok"], health["v"], health["service"], health["port"]), (True, 1, "any", PORT))
+        any_client.call(PAGES.url("/health"), "echo", port=self.port)
+        health = any_client.health(self.port)
+        self.assertEqual((health["ok"], health["v"], health["service"], health["port"]), (True, 1, "any", self.port))
         self.assertIs(health["extension"], True)
-        self.assertEqual(server_pids(PORT), [health["pid"]])
+        self.assertEqual([(browser["kind"], browser["brand"]) for browser in health["browsers"]],
+                         [("managed", self.BRANDS[self.browser_kind])])
+        self.assertEqual(server_pids(self.port), [health["pid"]])
 
-    def test_health_and_stop_server_where_nothing_listens(self):
-        unused = free_port()
-        self.assertIsNone(any_client.health(unused))
-        self.assertIs(any_client.stop_server(unused), False)
-        self.assertEqual(server_pids(unused), [])
+
+class CallOnFirefoxTest(CallTest):
+    browser_kind = "firefox"
 
 
 class BadArgumentsTest(unittest.TestCase):
@@ -461,12 +525,12 @@ class BadArgumentsTest(unittest.TestCase):
             self.assertTrue(received[2].endswith(b'\r\n\r\n{"page":"https://example.com/","browser":"work"}'), received)
 
 
-class MethodsTest(unittest.TestCase):
+class MethodsTest(BrowserTestCase):
     """methods(): the page's methods, as the TypeScript methods() and `any methods` list them."""
 
     def test_lists_the_pages_methods_with_the_description_and_input_schema_a_userscript_gave(self):
         page = PAGES.url("/listed")
-        listed = any_client.methods(page, port=PORT)
+        listed = any_client.methods(page, port=self.port)
         self.assertIsInstance(listed, list)
         names = [method["name"] for method in listed]
         for name in ("echo", "add", "sleep", "count", "throwTypeError"):
@@ -483,22 +547,23 @@ class MethodsTest(unittest.TestCase):
         })
         self.assertEqual(next(method for method in listed if method["name"] == "echo"), {"name": "echo", "source": "userscript"})
         # The same tab a call uses: what it lists can be called, and a wrong name lists the same.
-        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=PORT), 3)
+        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=self.port), 3)
         with self.assertRaises(AnyError) as caught:
-            any_client.call(page, "noSuchMethod", port=PORT)
+            any_client.call(page, "noSuchMethod", port=self.port)
         self.assertEqual(sorted(caught.exception.methods), sorted(names))
-        self.assertEqual(any_client.methods(page, timeout=5, port=PORT), listed)
+        self.assertEqual(any_client.methods(page, timeout=5, port=self.port), listed)
 
     def test_a_page_without_methods_gives_an_empty_list(self):
         # The test userscript matches 127.0.0.1 only: localhost is the same server, with no methods.
-        self.assertEqual(any_client.methods(f"http://localhost:{PAGES.port}/unmatched", port=PORT), [])
+        self.assertEqual(any_client.methods(f"http://localhost:{PAGES.port}/unmatched", port=self.port), [])
 
-    def test_starts_a_server_when_none_runs(self):
-        any_client.call(PAGES.url("/methods-start"), "echo", port=PORT)
-        before = any_client.health(PORT)["pid"]
-        self.assertTrue(stop_and_wait(PORT), f"the server did not stop: {server_pids(PORT)}")
-        self.assertIn("echo", [method["name"] for method in any_client.methods(PAGES.url("/methods-start"), port=PORT)])
-        self.assertNotEqual(any_client.health(PORT)["pid"], before)
+
+class MethodsOnFirefoxTest(MethodsTest):
+    browser_kind = "firefox"
+
+
+class MethodsRequestTest(unittest.TestCase):
+    """methods(): what it asks a server for, and how it fails where no page answers."""
 
     def test_without_a_browser_it_is_NO_BROWSER_and_without_a_server_NO_SERVER(self):
         port = free_port()
@@ -557,8 +622,9 @@ class MethodsTest(unittest.TestCase):
 
 
 class NamedBrowsersTest(unittest.TestCase):
-    """Two managed browsers, "a" and "b" (`any launch --name`), on a server of their own; only b
-    has tests/fixtures/userscripts-b, whose whoAmI answers "b". `browser=` picks where a call runs."""
+    """Two managed browsers, "a" (Chromium) and "b" (Firefox ESR), named with `any launch --name`,
+    on a server of their own; only b has tests/fixtures/userscripts-b, whose whoAmI answers "b".
+    `browser=` picks where a call runs, whichever engine that is."""
 
     BROWSER_WAIT = 1.0  # seconds: the server's --browser-wait, short so an unknown name fails at once
 
@@ -575,8 +641,8 @@ class NamedBrowsersTest(unittest.TestCase):
         ready_at = time.monotonic()
         if not ready.startswith(any_client._READY_LINES[0]):
             raise RuntimeError(f"any serve did not start: {ready!r}")
-        for name, userscripts in (("a", TEST_USERSCRIPTS), ("b", USERSCRIPTS_B)):
-            browser = ManagedBrowser(cls.port, userscripts, name=name)
+        for name, userscripts, engine in (("a", TEST_USERSCRIPTS, None), ("b", USERSCRIPTS_B, "firefox")):
+            browser = ManagedBrowser(cls.port, userscripts, name=name, browser=engine)
             cls.browsers.append(browser)
             cls.addClassCleanup(browser.close)
         # Within its first browser wait, a server waits for a named browser that may still connect.
@@ -598,7 +664,8 @@ class NamedBrowsersTest(unittest.TestCase):
 
     def test_the_server_knows_both_by_name(self):
         browsers = any_client.health(self.port)["browsers"]
-        self.assertEqual([(browser["name"], browser["kind"]) for browser in browsers], [("a", "managed"), ("b", "managed")])
+        self.assertEqual([(browser["name"], browser["kind"], browser["brand"]) for browser in browsers],
+                         [("a", "managed", "Chromium"), ("b", "managed", "Firefox")])
 
     def test_a_call_naming_b_runs_in_b_and_one_naming_a_in_a(self):
         page = PAGES.url("/named")
@@ -629,49 +696,49 @@ class NamedBrowsersTest(unittest.TestCase):
             self.assertRegex(caught.exception.message, r'No browser named "nope".*Connected: "a" \(managed .*\), "b" \(managed ')
 
 
-class ProgressTest(unittest.TestCase):
+class ProgressTest(BrowserTestCase):
     """Progress values from a page method (tests/fixtures/userscripts/progress.user.js): call()
     with on_progress, and stream()."""
 
     def test_call_with_on_progress_hears_every_value_in_order_before_the_result(self):
         heard = []
-        result = any_client.call(PAGES.url("/progress/order"), "countUp", {"n": 300}, port=PORT,
+        result = any_client.call(PAGES.url("/progress/order"), "countUp", {"n": 300}, port=self.port,
                                  on_progress=heard.append)
         self.assertEqual(result, {"counted": 300})
         self.assertEqual(heard, list(range(1, 301)))
 
     def test_stream_yields_the_values_as_they_come_then_has_the_result(self):
-        with any_client.stream(PAGES.url("/progress/stream"), "countUp", {"n": 500}, port=PORT) as values:
+        with any_client.stream(PAGES.url("/progress/stream"), "countUp", {"n": 500}, port=self.port) as values:
             self.assertIsInstance(values, any_client.Stream)
             self.assertEqual(list(values), list(range(1, 501)))
             self.assertEqual(values.result, {"counted": 500})
         # Large values, spread out in time, travel too.
         values = any_client.stream(PAGES.url("/progress/large"), "countUp",
-                                   {"n": 5, "delay": 20, "size": 200_000}, port=PORT)
+                                   {"n": 5, "delay": 20, "size": 200_000}, port=self.port)
         parts = list(values)
         self.assertEqual([part["i"] for part in parts], [1, 2, 3, 4, 5])
         self.assertEqual(parts[0]["pad"], "x" * 200_000)
         self.assertEqual(values.result, {"counted": 5})
 
     def test_an_async_generator_method_yields_the_values_and_returns_the_result(self):
-        values = any_client.stream(PAGES.url("/progress/generator"), "countGenerator", {"n": 4}, port=PORT)
+        values = any_client.stream(PAGES.url("/progress/generator"), "countGenerator", {"n": 4}, port=self.port)
         self.assertEqual(list(values), ["part 1", "part 2", "part 3", "part 4"])
         self.assertEqual(values.result, "all parts")
         heard = []
         self.assertEqual(any_client.call(PAGES.url("/progress/generator"), "countGenerator", {"n": 2},
-                                         port=PORT, on_progress=heard.append), "all parts")
+                                         port=self.port, on_progress=heard.append), "all parts")
         self.assertEqual(heard, ["part 1", "part 2"])
 
-    def test_progress_then_a_throw_gives_the_values_then_the_pages_own_error(self):
+    def test_progress_then_a_throw_gives_the_values_then_the_pages_own_error_with_the_engines_stack(self):
         parts = []
-        values = any_client.stream(PAGES.url("/progress/throw"), "progressThenThrow", {"n": 2}, port=PORT)
+        values = any_client.stream(PAGES.url("/progress/throw"), "progressThenThrow", {"n": 2}, port=self.port)
         with self.assertRaises(AnyError) as caught:
             for part in values:
                 parts.append(part)
         self.assertEqual(parts, [1, 2])
         error = caught.exception
         self.assertEqual((error.name, error.message, error.code), ("RangeError", "after the progress", "METHOD_THREW"))
-        self.assertIn("after the progress", error.stack)
+        self.assert_the_engines_stack(error.stack, "RangeError: after the progress", "progressThenThrow", "progress.user.js")
         with self.assertRaises(AnyError) as again:
             values.result
         self.assertIs(again.exception, error)
@@ -679,19 +746,19 @@ class ProgressTest(unittest.TestCase):
 
         heard = []
         with self.assertRaises(AnyError) as caught:
-            any_client.call(PAGES.url("/progress/throw"), "progressThenThrow", {"n": 3}, port=PORT,
+            any_client.call(PAGES.url("/progress/throw"), "progressThenThrow", {"n": 3}, port=self.port,
                             on_progress=heard.append)
         self.assertEqual((caught.exception.name, caught.exception.code), ("RangeError", "METHOD_THREW"))
         self.assertEqual(heard, [1, 2, 3])
 
     def assert_the_page_saw_the_abort(self, page):
-        seen = wait_until(lambda: any_client.call(page, "lastStream", port=PORT)["aborted"], 5)
+        seen = wait_until(lambda: any_client.call(page, "lastStream", port=self.port)["aborted"], 5)
         self.assertTrue(seen, "the page did not see the abort")
 
     def test_stopping_the_iteration_early_cancels_the_call_in_the_page(self):
         page = PAGES.url("/progress/cancel")
         heard = []
-        with any_client.stream(page, "progressUntilAbort", port=PORT) as values:
+        with any_client.stream(page, "progressUntilAbort", port=self.port) as values:
             for value in values:
                 heard.append(value)
                 if len(heard) == 5:
@@ -701,11 +768,11 @@ class ProgressTest(unittest.TestCase):
         with self.assertRaises(AnyError) as caught:
             values.result
         self.assertEqual((caught.exception.code, caught.exception.name), ("CANCELLED", "CancelledError"))
-        self.assertEqual(any_client.health(PORT)["callsInFlight"], 0)
+        self.assertEqual(any_client.health(self.port)["callsInFlight"], 0)
 
     def test_a_stream_dropped_mid_iteration_cancels_the_call(self):
         page = PAGES.url("/progress/dropped")
-        for value in any_client.stream(page, "progressUntilAbort", port=PORT):
+        for value in any_client.stream(page, "progressUntilAbort", port=self.port):
             if value == 3:
                 break  # nothing refers to the stream any more: it is closed
         self.assert_the_page_saw_the_abort(page)
@@ -718,41 +785,52 @@ class ProgressTest(unittest.TestCase):
                 raise KeyError("enough")
 
         with self.assertRaises(KeyError):
-            any_client.call(page, "progressUntilAbort", port=PORT, on_progress=on_progress)
+            any_client.call(page, "progressUntilAbort", port=self.port, on_progress=on_progress)
         self.assert_the_page_saw_the_abort(page)
 
     def test_a_timeout_mid_stream_ends_the_call_with_TIMEOUT_after_the_values_that_came(self):
         heard = []
         with self.assertRaises(AnyError) as caught:
-            any_client.call(PAGES.url("/progress/timeout"), "progressUntilAbort", port=PORT, timeout=0.5,
+            any_client.call(PAGES.url("/progress/timeout"), "progressUntilAbort", port=self.port, timeout=0.5,
                             on_progress=heard.append)
         self.assertEqual((caught.exception.code, caught.exception.name), ("TIMEOUT", "TimeoutError"))
         self.assertGreaterEqual(len(heard), 3)
 
     def test_the_connection_is_kept_after_a_stream_read_to_its_end_and_calls_meanwhile_use_another(self):
         page = PAGES.url("/progress/kept")
-        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=PORT), 3)
-        kept = any_client._connections.by_port[PORT].sock
-        values = any_client.stream(page, "countUp", {"n": 3}, port=PORT)
+        self.assertEqual(any_client.call(page, "add", {"a": 1, "b": 2}, port=self.port), 3)
+        kept = any_client._connections.by_port[self.port].sock
+        values = any_client.stream(page, "countUp", {"n": 3}, port=self.port)
         self.assertEqual(list(values), [1, 2, 3])
         self.assertEqual(values.result, {"counted": 3})
         # The stream went out on this thread's kept connection, and gave it back once read to its end.
-        self.assertIs(any_client._connections.by_port[PORT].sock, kept)
-        self.assertEqual(any_client.call(page, "add", {"a": 2, "b": 2}, port=PORT), 4)
-        self.assertIs(any_client._connections.by_port[PORT].sock, kept)
+        self.assertIs(any_client._connections.by_port[self.port].sock, kept)
+        self.assertEqual(any_client.call(page, "add", {"a": 2, "b": 2}, port=self.port), 4)
+        self.assertIs(any_client._connections.by_port[self.port].sock, kept)
 
         # Plain calls from the same thread while a stream is open use a connection of their own.
         inner = []
-        values = any_client.stream(page, "countUp", {"n": 3, "delay": 10}, port=PORT)
+        values = any_client.stream(page, "countUp", {"n": 3, "delay": 10}, port=self.port)
         for value in values:
-            inner.append(any_client.call(page, "add", {"a": value, "b": 10}, port=PORT))
+            inner.append(any_client.call(page, "add", {"a": value, "b": 10}, port=self.port))
         self.assertEqual(inner, [11, 12, 13])
         self.assertEqual(values.result, {"counted": 3})
-        self.assertEqual(any_client.call(page, "add", {"a": 3, "b": 3}, port=PORT), 6)
+        self.assertEqual(any_client.call(page, "add", {"a": 3, "b": 3}, port=self.port), 6)
 
-    def test_a_plain_call_is_unchanged_and_asks_for_no_stream(self):
-        self.assertEqual(any_client.call(PAGES.url("/progress/plain"), "countUp", {"n": 50}, port=PORT),
+    def test_a_plain_call_of_a_method_that_sends_progress_gives_only_its_result(self):
+        self.assertEqual(any_client.call(PAGES.url("/progress/plain"), "countUp", {"n": 50}, port=self.port),
                          {"counted": 50})
+
+
+class ProgressOnFirefoxTest(ProgressTest):
+    browser_kind = "firefox"
+
+
+class StreamRequestTest(unittest.TestCase):
+    """call(on_progress=…) and stream(): what they ask a server for, and how they fail where no
+    page answers."""
+
+    def test_a_plain_call_asks_for_no_stream_and_a_stream_takes_a_plain_answer(self):
         with socket.create_server(("127.0.0.1", 0)) as listener:
             port = listener.getsockname()[1]
             received, thread = answer_requests(listener, b'{"v":1,"id":"1","result":"answered"}', count=2)
@@ -804,6 +882,19 @@ class ProgressTest(unittest.TestCase):
 
 
 class ServerLifecycleTest(unittest.TestCase):
+    def test_health_and_stop_server_where_nothing_listens(self):
+        unused = free_port()
+        self.assertIsNone(any_client.health(unused))
+        self.assertIs(any_client.stop_server(unused), False)
+        self.assertEqual(server_pids(unused), [])
+
+    def test_methods_starts_a_server_when_none_runs(self):
+        any_client.call(PAGES.url("/methods-start"), "echo", port=PORT)
+        before = any_client.health(PORT)["pid"]
+        self.assertTrue(stop_and_wait(PORT), f"the server did not stop: {server_pids(PORT)}")
+        self.assertIn("echo", [method["name"] for method in any_client.methods(PAGES.url("/methods-start"), port=PORT)])
+        self.assertNotEqual(any_client.health(PORT)["pid"], before)
+
     def test_first_calls_from_threads_at_once_start_exactly_one_server(self):
         any_client.call(PAGES.url("/race"), "echo", port=PORT)
         before = any_client.health(PORT)["pid"]
@@ -999,11 +1090,7 @@ class ExampleScriptTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        any_client.stop_server(cls.port)
-        cls.browser.close()
-        if not wait_until(lambda: not server_pids(cls.port) and not cls.browser.remains(), 10):
-            raise AssertionError(f"left behind: servers {server_pids(cls.port)}, "
-                                 f"browser (processes, profile exists) {cls.browser.remains()}")
+        close_browser_and_server(cls.port, cls.browser)
 
     def test_run_py_prints_page_info_as_json(self):
         page = PAGES.url("/example")
