@@ -38,14 +38,6 @@ await build({
 });
 chmodSync(`${dist}/cli.js`, 0o755);
 
-// settings.js stays a file of its own, so `any launch --port N` can write a copy naming N.
-const settingsStaysExternal = {
-  name: 'settings-external',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /\/settings\.js$/ }, () => ({ path: './settings.js', external: true }));
-  },
-};
-
 const common = {
   bundle: true,
   target: 'chrome120',
@@ -54,8 +46,7 @@ const common = {
   absWorkingDir: root,
 };
 await Promise.all([
-  build({ ...common, entryPoints: ['src/extension/background/index.ts'], outfile: `${extensionOut}/background.js`, format: 'esm', plugins: [settingsStaysExternal] }),
-  build({ ...common, entryPoints: ['src/extension/settings.ts'], outfile: `${extensionOut}/settings.js`, format: 'esm' }),
+  build({ ...common, entryPoints: ['src/extension/background/index.ts'], outfile: `${extensionOut}/background.js`, format: 'esm' }),
   build({ ...common, entryPoints: ['src/extension/isolated/content.ts'], outfile: `${extensionOut}/content.js`, format: 'iife' }),
   build({ ...common, entryPoints: ['src/extension/main/index.ts'], outfile: `${extensionOut}/main.js`, format: 'iife' }),
 ]);
@@ -73,6 +64,9 @@ await build({
   banner: { js: webmcpMirrorMetadata([PLACEHOLDER_MATCH], version) },
 });
 copyFileSync(`${root}src/extension/manifest.json`, `${extensionOut}/manifest.json`);
+// An everyday browser's settings; `any launch --port N` writes its copy's (src/extension/settings.ts).
+const { DEFAULT_SETTINGS, SETTINGS_FILE } = await import(new URL('../dist/protocol/extension-settings.js', import.meta.url).href);
+writeFileSync(`${extensionOut}/${SETTINGS_FILE}`, `${JSON.stringify(DEFAULT_SETTINGS)}\n`);
 
 // The same extension for Firefox: the same files, the manifest Firefox wants (src/firefox-manifest.ts).
 const { firefoxManifest } = await import(new URL('../dist/firefox-manifest.js', import.meta.url).href);

@@ -50,7 +50,12 @@ export function spawnBrowser(executable: string, args: string[], options: { devt
     recentOutput: () => output.join('\n'),
     stop() {
       stopping ??= (async () => {
-        killGroup(child, 'SIGTERM');
+        // The browser process alone first — over the DevTools pipe if there is one (Browser.close,
+        // after which Chromium has written its cookies too), else SIGTERM: it closes its children
+        // itself and writes what the profile keeps on the way, which a signal to each of its
+        // processes at once would cut short. Then the group, for whatever did not go.
+        if (pipe) void pipe.send('Browser.close', {}).catch(() => signal(child, 'SIGTERM'));
+        else signal(child, 'SIGTERM');
         const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
         await exited;
         clearTimeout(timer);
@@ -59,6 +64,14 @@ export function spawnBrowser(executable: string, args: string[], options: { devt
       return stopping;
     },
   };
+}
+
+function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  try {
+    child.kill(name);
+  } catch {
+    // Already gone.
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

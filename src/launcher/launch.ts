@@ -1,17 +1,20 @@
 /**
- * The managed browser: Chromium (or Firefox) with a fresh temporary profile, the any extension
- * (pointed at the server's port) and the user's userscripts. Closing it removes every file it made.
+ * The managed browser: Chromium (or Firefox) with a fresh temporary profile (or one the user
+ * keeps), the any extension (pointed at the server's port) and the user's userscripts. Closing it
+ * removes every file it made, but never a profile the user named.
  */
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT } from '../protocol/index.js';
+import { SETTINGS_FILE, type ExtensionSettings } from '../protocol/extension-settings.js';
 import { builtExtensionDir, builtFirefoxExtensionDir, webmcpMirrorFile } from '../paths.js';
 import type { BrowserProcess } from './browser-process.js';
 import { startChromium, type ExtensionLoading } from './chromium.js';
 import { isFirefox, startFirefox, type FirefoxExtension } from './firefox.js';
+import { profileHolder } from './profile-lock.js';
 import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript, type UserscriptToLoad } from './userscripts-extension.js';
 
 /**
@@ -48,6 +51,12 @@ export interface LaunchOptions {
    */
   extensionLoading?: ExtensionLoading;
   /**
+   * A profile folder to use and keep (`any launch --profile`), created if missing, so that what
+   * the user logs in to stays for later launches; absent: a fresh temporary profile, removed on
+   * close. Refused while another browser runs on it.
+   */
+  profile?: string;
+  /**
    * The name it asks the server for (`any launch --name`); absent: named after its brand, as an
    * everyday browser is (`chromium`, `chromium-2`, …).
    */
@@ -66,8 +75,10 @@ export interface ManagedBrowser {
   readonly extensionId: string;
   /** The `installId` its extension says hello with: how to find it in `GET /health`. */
   readonly installId: string | undefined;
-  /** The temporary folder holding the profile and the extensions' copies; removed by close(). */
+  /** The temporary folder holding the extensions' copies (and the profile, unless `profile` was given); removed by close(). */
   readonly workDir: string;
+  /** The profile folder: in workDir, or the `profile` given, which close() keeps. */
+  readonly profileDir: string;
   readonly userscripts: LoadedUserscript[];
   /** How its extensions came in (Chromium); undefined for Firefox, whose profile holds them. */
   readonly extensionLoading: ExtensionLoading | undefined;
@@ -83,14 +94,24 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
   const firefox = isFirefox(options.browser);
   if (firefox && options.webmcp) throw new Error('--webmcp needs Chromium: Firefox has no WebMCP (document.modelContext) yet.');
   if (firefox && options.browserArgs?.length) throw new Error('--browser-arg passes Chromium flags; Firefox takes none here.');
+  // Not yet: a relaunched Firefox on a kept profile did not start the any extension again (being looked into).
+  if (firefox && options.profile !== undefined) throw new Error('--profile works with Chromium-family browsers for now; a managed Firefox gets a fresh profile each launch.');
   if (firefox && options.extensionLoading) throw new Error('--extension-loading is Chromium\'s: Firefox gets its extensions in the profile.');
+  const kept = options.profile === undefined ? undefined : resolve(options.profile);
+  if (kept) {
+    const holder = profileHolder(kept);
+    if (holder) {
+      throw new Error(`The profile ${kept} is in use by a running ${holder.browser} (pid ${holder.pid}). ` +
+        'Close that browser first, or give another --profile (a second browser on one profile would hand its start to the first, without the any extension).');
+    }
+  }
   const workDir = mkdtempSync(join(tmpdir(), 'any-browser-'));
   const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   try {
     const extensionDir = join(workDir, 'extension');
     cpSync(firefox ? builtFirefoxExtensionDir() : builtExtensionDir(), extensionDir, { recursive: true });
     const installId = options.asEveryday ? undefined : randomUUID();
-    writeFileSync(join(extensionDir, 'settings.js'), settingsScript(port, options.asEveryday ? undefined : { installId: installId!, name: options.name }));
+    writeFileSync(join(extensionDir, SETTINGS_FILE), settingsFile(port, options.asEveryday ? undefined : { installId: installId!, name: options.name }));
 
     const extensionDirs = [extensionDir, ...(options.extensions ?? [])];
     let userscripts: LoadedUserscript[] = [];
@@ -104,7 +125,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       extensionDirs.push(userscriptsDir);
     }
 
-    const profileDir = join(workDir, 'profile');
+    const profileDir = kept ?? join(workDir, 'profile');
+    mkdirSync(profileDir, { recursive: true });
     const browser: BrowserProcess & { extensionLoading?: ExtensionLoading } = firefox
       ? startFirefox({
         executable: options.browser,
@@ -119,7 +141,9 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
         headless: options.headless ?? false,
         profileDir,
         extensionDirs,
-        extensionLoading: options.extensionLoading,
+        // A kept profile is closed with the pipe's Browser.close, the only close after which
+        // Chromium has written its cookies (on SIGTERM it drops those of the last 30 s).
+        extensionLoading: options.extensionLoading ?? (kept ? 'pipe' : undefined),
         extraArgs: [...(options.webmcp ? [WEBMCP_FEATURE_FLAG] : []), ...(options.browserArgs ?? [])],
       });
     let closing: Promise<void> | undefined;
@@ -129,6 +153,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       extensionId: firefox ? FIREFOX_EXTENSION_ID : PINNED_EXTENSION_ID,
       installId,
       workDir,
+      profileDir,
       userscripts,
       extensionLoading: browser.extensionLoading,
       exited: browser.exited,
@@ -152,13 +177,10 @@ function withGeckoId(dir: string): FirefoxExtension {
   return { id, dir };
 }
 
-/** settings.js for the extension's copy: one line per export of src/extension/settings.ts. */
-export function settingsScript(port: number, managed: { installId: string; name: string | undefined } | undefined): string {
-  return [
-    `export const SERVER_PORT = ${port};`,
-    `export const MANAGED = ${managed !== undefined};`,
-    `export const BROWSER_NAME = ${managed?.name === undefined ? 'undefined' : JSON.stringify(managed.name)};`,
-    `export const INSTALL_ID = ${managed ? JSON.stringify(managed.installId) : 'undefined'};`,
-    '',
-  ].join('\n');
+/** settings.json for the extension's copy (src/protocol/extension-settings.ts): the port, and the launch's identity if managed. */
+export function settingsFile(port: number, managed: { installId: string; name: string | undefined } | undefined): string {
+  const settings: ExtensionSettings = managed
+    ? { port, managed: true, installId: managed.installId, ...(managed.name === undefined ? {} : { name: managed.name }) }
+    : { port, managed: false };
+  return `${JSON.stringify(settings)}\n`;
 }

@@ -1,6 +1,6 @@
 /**
  * Plain constants of the protocol, with no schema library attached, so that the small scripts
- * injected into every page (main.js) and the extension's settings.js can import them cheaply.
+ * injected into every page (main.js) and the extension settings (extension-settings.ts) can import them cheaply.
  */
 
 export const PROTOCOL_VERSION = 1;

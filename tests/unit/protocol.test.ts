@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import {
   BackgroundToContent,
   CallRequest,
@@ -24,8 +22,9 @@ import * as errorClasses from '../../src/protocol/error-classes.js';
 import * as clientErrors from '../../src/client/errors.js';
 import * as publicApi from '../../src/index.js';
 import { extensionIdFromKey, PINNED_EXTENSION_ID } from '../../src/extension-identity.js';
-import * as settings from '../../src/extension/settings.js';
-import { settingsScript } from '../../src/launcher/launch.js';
+import { DEFAULT_SETTINGS, parseSettings, SETTINGS_FILE } from '../../src/protocol/extension-settings.js';
+import { settingsFile } from '../../src/launcher/launch.js';
+import { builtExtensionDir } from '../../src/paths.js';
 
 describe('CallRequest (the POST /call body)', () => {
   const valid = { page: 'https://example.com/app', method: 'ask', params: { prompt: 'hi' }, timeout: 1000 };
@@ -161,32 +160,14 @@ describe('constants shared by every part', () => {
     }
   });
 
-  test('the extension takes its port from settings.js alone, which `any launch --port N` rewrites whole', async () => {
-    // The launcher replaces settings.js whole: every export must be in its copy, with the launch's values.
-    const dir = mkdtempSync(join(tmpdir(), 'any-settings-'));
-    try {
-      const written = async (file: string, text: string) => {
-        writeFileSync(join(dir, file), text);
-        return { ...(await import(pathToFileURL(join(dir, file)).href)) } as Record<string, unknown>;
-      };
-      const managed = await written('managed.mjs', settingsScript(9123, { installId: 'launch-1', name: 'work "a"' }));
-      assert.deepEqual(Object.keys(managed).sort(), Object.keys(settings).sort());
-      assert.deepEqual(managed, { SERVER_PORT: 9123, MANAGED: true, BROWSER_NAME: 'work "a"', INSTALL_ID: 'launch-1' });
-      const everyday = await written('everyday.mjs', settingsScript(9124, undefined));
-      assert.deepEqual(everyday, { SERVER_PORT: 9124, MANAGED: false, BROWSER_NAME: undefined, INSTALL_ID: undefined });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    assert.deepEqual({ ...settings }, { SERVER_PORT: 8765, MANAGED: false, BROWSER_NAME: undefined, INSTALL_ID: undefined });
-    // Everyday Chrome runs the extension as built, on the documented default port.
-    assert.equal(settings.SERVER_PORT, 8765);
-    assert.equal(DEFAULT_PORT, 8765);
-    // No other file of the extension names a port of its own, which --port would not reach.
-    const extensionDir = new URL('../../src/extension/', import.meta.url);
-    const files = readdirSync(extensionDir, { recursive: true }).map(String).filter((file) => file.endsWith('.ts') && file !== 'settings.ts');
-    assert.ok(files.length > 5, `found only ${files.join(', ')}`);
-    for (const file of files) {
-      assert.doesNotMatch(readFileSync(new URL(file, extensionDir), 'utf8'), /\bDEFAULT_PORT\b|\b8765\b/, `src/extension/${file} names a port`);
+  test('the extension takes its port and the launch\'s identity from settings.json, which `any launch` writes whole', () => {
+    const managed = parseSettings(JSON.parse(settingsFile(9123, { installId: 'launch-1', name: 'work "a"' })));
+    assert.deepEqual(managed, { port: 9123, managed: true, installId: 'launch-1', name: 'work "a"' });
+    assert.deepEqual(parseSettings(JSON.parse(settingsFile(9124, undefined))), { port: 9124, managed: false });
+    // The built extension's file, and anything malformed, are an everyday browser's defaults.
+    assert.deepEqual(parseSettings(JSON.parse(readFileSync(join(builtExtensionDir(), SETTINGS_FILE), 'utf8'))), DEFAULT_SETTINGS);
+    for (const bad of [null, 'x', { port: 0 }, { port: 70000 }, { port: '8765' }, { managed: 'yes', name: 5, installId: '' }]) {
+      assert.deepEqual(parseSettings(bad), DEFAULT_SETTINGS, JSON.stringify(bad));
     }
   });
 

@@ -19,6 +19,7 @@ interface LaunchCommandOptions {
   extension: string[];
   extensionLoading?: ExtensionLoading;
   connectTimeout: number;
+  profile?: string;
   port: number;
 }
 
@@ -38,11 +39,13 @@ export const launchCommand = new Command('launch')
   .addOption(new Option('--extension <dir...>', 'more unpacked extensions to load').default([]))
   .addOption(new Option('--extension-loading <how>', 'how Chromium gets the extensions: "flags" (--load-extension) or "pipe" (Extensions.loadUnpacked over --remote-debugging-pipe); default: pipe for Google Chrome 137+, which ignores --load-extension, else flags')
     .choices(EXTENSION_LOADINGS))
+  .option('--profile <dir>', 'use (and create) this profile folder and keep it, so logins stay for later launches; default: a fresh temporary profile')
   .addOption(new Option('--connect-timeout <seconds>', 'once the any server answers, how long the extension has to connect before this says why not and exits (code 3)')
     .default(DEFAULT_CONNECT_TIMEOUT_S).argParser(integer('--connect-timeout', 1, 3600)))
   .addOption(portOption())
   .addHelpText('after', `
-The browser gets a fresh temporary profile, removed when it closes. Its extension connects to
+The browser gets a fresh temporary profile, removed when it closes (with --profile, the folder
+given, which is kept; a profile another browser runs on is refused). Its extension connects to
 the any server on --port, retrying every second, so start the server before or after; once it
 has connected, this prints the name the server knows it by. A --name that a browser connected
 to that server already has is refused (exit 2).
@@ -67,11 +70,13 @@ With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
       extensionLoading: options.extensionLoading,
       name: options.name,
       webmcp: options.webmcp,
+      profile: options.profile,
     };
     let browser = await launchBrowser(launchOptions);
     const names = browser.userscripts.map((script) => script.metadata.name);
     const announce = (started: ManagedBrowser) => {
-      process.stdout.write(`Browser started (pid ${started.pid}, ${started.executable}) with a temporary profile in ${started.workDir}.\n`);
+      const profile = options.profile === undefined ? `a temporary profile in ${started.workDir}` : `the profile in ${started.profileDir} (kept)`;
+      process.stdout.write(`Browser started (pid ${started.pid}, ${started.executable}) with ${profile}.\n`);
       if (started.extensionLoading === 'pipe') {
         process.stdout.write('Its extensions came in over its DevTools pipe (Extensions.loadUnpacked); nothing else is sent there.\n');
       }

@@ -8,7 +8,7 @@
 import { CONTENT_PORT_NAME } from '../../protocol/constants.js';
 import { runPageBridge } from '../main/bridge.js';
 import { pageBridgeSetup } from '../main/setup.js';
-import { BROWSER_NAME, INSTALL_ID, MANAGED, SERVER_PORT } from '../settings.js';
+import { DEFAULT_SETTINGS, parseSettings, SETTINGS_FILE, type ExtensionSettings } from '../../protocol/extension-settings.js';
 import { browserBrand, type BrandVersion } from '../../protocol/browser-identity.js';
 import type { BrowserIdentity, BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
 import { createBackgroundWorker } from './worker.js';
@@ -16,7 +16,14 @@ import { createBackgroundWorker } from './worker.js';
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
 const RECONNECT_ALARM = 'any-reconnect';
 const PROBE_TIMEOUT_MS = 2_000;
-const SERVER = `127.0.0.1:${SERVER_PORT}`;
+
+/** This start's settings (settings.ts says why they are read, not imported); the defaults until then. */
+let settings: ExtensionSettings = DEFAULT_SETTINGS;
+const settingsRead: Promise<ExtensionSettings> = fetch(chrome.runtime.getURL(SETTINGS_FILE), { cache: 'no-store' })
+  .then((response) => response.json())
+  .then(parseSettings, () => DEFAULT_SETTINGS)
+  .then((read) => (settings = read));
+const server127 = () => `127.0.0.1:${settings.port}`;
 
 const clock: Clock = {
   now: () => Date.now(),
@@ -28,30 +35,33 @@ const clock: Clock = {
 
 const server: ServerAccess = {
   probe: async () => {
-    await fetch(`http://${SERVER}/health`, { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await settingsRead;
+    await fetch(`http://${server127()}/health`, { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   },
-  openSocket: () => new WebSocket(`ws://${SERVER}/ws`) as SocketLike,
+  // Always after a probe, so the settings have been read.
+  openSocket: () => new WebSocket(`ws://${server127()}/ws`) as SocketLike,
   keepAwake: () => void chrome.runtime.getPlatformInfo().catch(() => {}),
   describe: describeBrowser,
   named(name) {
-    // A managed browser's name is its launch's (settings.js); an everyday one keeps the server's.
-    if (!MANAGED) void chrome.storage.local.set({ [NAME_KEY]: name }).catch(() => {});
+    // A managed browser's name is its launch's (settings.json); an everyday one keeps the server's.
+    if (!settings.managed) void chrome.storage.local.set({ [NAME_KEY]: name }).catch(() => {});
   },
 };
 
 /**
  * Who this browser is. An everyday browser keeps an id of its own in the profile's extension
  * storage (so its name survives worker and browser restarts) and the name it was last given;
- * a managed one has both from `any launch`, in settings.js.
+ * a managed one has both from `any launch`, in settings.json.
  */
 async function describeBrowser(): Promise<BrowserIdentity> {
-  const stored = MANAGED ? {} : await chrome.storage.local.get([INSTALL_ID_KEY, NAME_KEY]);
-  let installId = INSTALL_ID ?? (typeof stored[INSTALL_ID_KEY] === 'string' ? stored[INSTALL_ID_KEY] : undefined);
+  const { managed, installId: launchId, name: launchName } = await settingsRead;
+  const stored = managed ? {} : await chrome.storage.local.get([INSTALL_ID_KEY, NAME_KEY]);
+  let installId = launchId ?? (typeof stored[INSTALL_ID_KEY] === 'string' ? stored[INSTALL_ID_KEY] : undefined);
   if (!installId) {
     installId = crypto.randomUUID();
     await chrome.storage.local.set({ [INSTALL_ID_KEY]: installId });
   }
-  const name = BROWSER_NAME ?? (typeof stored[NAME_KEY] === 'string' ? stored[NAME_KEY] : undefined);
+  const name = launchName ?? (typeof stored[NAME_KEY] === 'string' ? stored[NAME_KEY] : undefined);
   const agentData = (navigator as Navigator & { userAgentData?: UserAgentData }).userAgentData;
   const brands = await agentData?.getHighEntropyValues(['fullVersionList']).then((values) => values.fullVersionList, () => undefined);
   const { brand, version } = browserBrand(brands ?? agentData?.brands, navigator.userAgent);
@@ -60,7 +70,7 @@ async function describeBrowser(): Promise<BrowserIdentity> {
     userAgent: navigator.userAgent,
     installId,
     ...(name ? { name } : {}),
-    kind: MANAGED ? 'managed' : 'everyday',
+    kind: managed ? 'managed' : 'everyday',
     brand,
     browserVersion: version,
   };
