@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { call, serverHealth, stopServer } from '../dist/index.js';
+import { freePort } from './lib/checks.mjs';
 import { startAny, startAnyInProcess, startMcpHttp, startMcpStdio, startPlaywright, startPython } from './lib/contenders.mjs';
 import { firefoxInRounds, installedFirefox } from './lib/firefox.mjs';
 import { throughput } from './lib/measure.mjs';
@@ -329,12 +330,4 @@ function machine() {
     chromium: execFileSync('/usr/bin/chromium', ['--version']).toString().trim(),
     playwright: JSON.parse(execFileSync(process.execPath, ['-p', 'JSON.stringify(require("playwright-core/package.json").version)'], { cwd: fileURLToPath(new URL('..', import.meta.url)) }).toString()),
   };
-}
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: free } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return free;
 }

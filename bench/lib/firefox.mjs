@@ -14,10 +14,9 @@
  * Measures: warm `echo` and `readTable` latency (sequential calls) and throughput at one level of calls in flight.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { isDeepStrictEqual } from 'node:util';
 import { call, launch, stopServer } from '../../dist/index.js';
 import { findFirefox } from '../../dist/launcher/firefox.js';
+import { assertAgree, freePort } from './checks.mjs';
 import { BENCH_USERSCRIPTS, startServerProcess } from './contenders.mjs';
 import { BASELINE, latencyInRounds, ratiosTo, throughputInRounds, timed } from './rounds.mjs';
 import { round } from './stats.mjs';
@@ -63,7 +62,7 @@ export async function firefoxInRounds({ rounds, calls, inFlight, warmup, page, c
     };
     const methods = { echo: { text: 'x'.repeat(64) }, readTable: {} };
     log(`  warming up: ${warmup} calls of each method per contender…`);
-    for (const [method, params] of Object.entries(methods)) await agree(callers, method, params);
+    for (const [method, params] of Object.entries(methods)) await assertAgree(callers, method, params);
     for (let i = 0; i < warmup; i++) {
       for (const callIt of Object.values(callers)) for (const [method, params] of Object.entries(methods)) await callIt(method, params);
     }
@@ -87,22 +86,4 @@ export async function firefoxInRounds({ rounds, calls, inFlight, warmup, page, c
     await stopServer(port).catch(() => {});
     await browser?.close();
   }
-}
-
-/** Every contender returns the same value: the same page and method code in both browsers. */
-async function agree(callers, method, params) {
-  const [[first, callFirst], ...others] = Object.entries(callers);
-  const expected = await callFirst(method, params);
-  for (const [name, callIt] of others) {
-    const got = await callIt(method, params);
-    if (!isDeepStrictEqual(got, expected)) throw new Error(`${name} returned ${JSON.stringify(got).slice(0, 200)} for ${method}, ${first} ${JSON.stringify(expected).slice(0, 200)}`);
-  }
-}
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }

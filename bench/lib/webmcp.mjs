@@ -21,9 +21,9 @@
  *   - Playwright `page.evaluate` of the userscript method, in that same browser: the baseline.
  */
 import { createServer } from 'node:http';
-import { isDeepStrictEqual } from 'node:util';
 import { chromium } from 'playwright-core';
 import { call, launch, stopServer } from '../../dist/index.js';
+import { assertAgree, freePort } from './checks.mjs';
 import { BENCH_USERSCRIPTS, startServerProcess } from './contenders.mjs';
 import { BASELINE, latencyInRounds, ratiosTo, timed } from './rounds.mjs';
 import { round } from './stats.mjs';
@@ -107,7 +107,7 @@ export async function webmcpInRounds({ rounds, calls, warmup, table, withoutWebm
 
     const methods = { echo: { text: 'x'.repeat(64) }, readTable: {} };
     log(`  warming up: ${warmup} calls of each method per contender…`);
-    for (const [method, params] of Object.entries(methods)) await agree(callers, method, params);
+    for (const [method, params] of Object.entries(methods)) await assertAgree(callers, method, params, { [NAMES.playwrightTool]: JSON.parse });
     for (let i = 0; i < warmup; i++) {
       for (const callIt of Object.values(callers)) for (const [method, params] of Object.entries(methods)) await callIt(method, params);
     }
@@ -159,23 +159,4 @@ async function ready(callers) {
       }
     }
   }
-}
-
-/** Every contender returns the same value (Playwright's executeTool: as the JSON text of it). */
-async function agree(callers, method, params) {
-  const [[first, callFirst], ...others] = Object.entries(callers);
-  const expected = await callFirst(method, params);
-  for (const [name, callIt] of others) {
-    let got = await callIt(method, params);
-    if (name === NAMES.playwrightTool) got = JSON.parse(got);
-    if (!isDeepStrictEqual(got, expected)) throw new Error(`${name} returned ${JSON.stringify(got).slice(0, 200)} for ${method}, ${first} ${JSON.stringify(expected).slice(0, 200)}`);
-  }
-}
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
