@@ -15,6 +15,7 @@ import type { BrowserProcess } from './browser-process.js';
 import { startChromium, type ExtensionLoading } from './chromium.js';
 import { isFirefox, startFirefox, type FirefoxExtension } from './firefox.js';
 import { profileHolder } from './profile-lock.js';
+import { allowUserScripts } from './user-scripts-toggle.js';
 import { findUserscripts, writeUserscriptsExtension, type LoadedUserscript, type UserscriptToLoad } from './userscripts-extension.js';
 
 /**
@@ -127,6 +128,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
 
     const profileDir = kept ?? join(workDir, 'profile');
     mkdirSync(profileDir, { recursive: true });
+    // The user's own extensions (a userscript manager) get "Allow User Scripts", as the user would give it.
+    if (!firefox) allowUserScripts(profileDir, options.extensions ?? []);
     const browser: BrowserProcess & { extensionLoading?: ExtensionLoading } = firefox
       ? startFirefox({
         executable: options.browser,

@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../../src/client/call.js';
 import { browserCandidates } from '../../src/launcher/chromium.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
+import { unpackedExtensionId } from '../../src/launcher/user-scripts-toggle.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
 import { CLI, processGroupAlive, runCli, startPageServer, TEST_USERSCRIPTS, waitFor, type PageServer } from './harness.js';
 
@@ -22,6 +23,8 @@ const BRANDED_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/google-
 const IGNORING_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/chrome-ignoring-load-extension', import.meta.url));
 /** Drops --load-extension without a word. */
 const SILENT_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/chrome-without-extensions', import.meta.url));
+/** An MV3 extension that runs a script through chrome.userScripts, as Tampermonkey and Violentmonkey do. */
+const USER_SCRIPTS_MANAGER = fileURLToPath(new URL('../fixtures/user-scripts-manager/', import.meta.url));
 
 /** The command line of every process in the browser's group: what it was started with. */
 const commandLines = (pid: number) => execFileSync('ps', ['-eo', 'pgid=,args=']).toString().split('\n')
@@ -149,4 +152,21 @@ describe('extensions over the DevTools pipe, as for branded Google Chrome', () =
     const pid = Number(/pid (\d+)/.exec(output.stdout)![1]);
     assert.equal(processGroupAlive(pid), false, 'the browser is closed');
   });
+
+  for (const extensionLoading of ['flags', 'pipe'] as const) {
+    test(`a userscript manager passed with --extension gets "Allow User Scripts" (${extensionLoading}): its chrome.userScripts script is called under a strict CSP`, async () => {
+      const browser = await launchBrowser({ port: server.port, headless: true, extensions: [USER_SCRIPTS_MANAGER], extensionLoading });
+      try {
+        const preferences = JSON.parse(readFileSync(join(browser.profileDir, 'Default', 'Preferences'), 'utf8'));
+        assert.equal(preferences.extensions.settings[unpackedExtensionId(USER_SCRIPTS_MANAGER)].user_scripts_enabled, true);
+        await waitFor(() => server.dispatcher.browsers.some((info) => info.installId === browser.installId), 15_000, () => browser.recentOutput());
+        const name = server.dispatcher.browsers.find((info) => info.installId === browser.installId)!.name;
+        // The manager registers its script as its worker starts: the first page may come before it.
+        await waitFor(async () => (await call(pages.url('/managed-by-a-manager'), 'fromManager', {}, { port: server.port, browser: name }).catch(() => undefined)) === 'run by chrome.userScripts',
+          10_000, () => 'the manager\'s script never ran');
+      } finally {
+        await browser.close();
+      }
+    });
+  }
 });
