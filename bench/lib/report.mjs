@@ -125,15 +125,7 @@ export function renderWebmcp(results) {
   const w = results.webmcp;
   if (!w?.methods) return `(not measured${w?.error ? `: ${w.error}` : ''})`;
   const { names } = w;
-  const tables = Object.entries(w.methods).map(([method, m]) => {
-    const rows = Object.entries(m.latency).map(([name, e]) =>
-      `| ${name} | ${round(e.p50)} | ${round(e.p90)} | ${round(e.p99)} | ${e.count} | ${['p50', 'p90', 'p99'].map((metric) => (e.vsPlaywright ? spread(e.vsPlaywright[metric]) : '1')).join(' | ')} |`);
-    return `\`${method}\`${method === 'echo' ? ' (returns its params, a 64-character string)' : method === 'readTable' ? ' (reads the 100-row table)' : ''}, ms:
-
-| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.join('\n')}`;
-  });
+  const tables = Object.entries(w.methods).map(([method, m]) => methodLatencyTable(method, m.latency));
   const ratioRows = Object.entries(w.methods).flatMap(([method, { ratios }]) => [
     [`any: \`webmcp:${method}\` ÷ the userscript method`, ratios.webmcpOverPlainCall],
     [`Playwright: getTools() + executeTool() ÷ page.evaluate of the method`, ratios.playwrightToolOverEvaluate],
@@ -189,15 +181,7 @@ export function renderFirefox(results) {
   const f = results.firefox;
   if (!f?.methods) return `(not measured${f?.skipped || f?.error ? `: ${f.skipped ?? f.error}` : ''})`;
   const { names } = f;
-  const tables = Object.entries(f.methods).map(([method, m]) => {
-    const rows = Object.entries(m.latency).map(([name, e]) =>
-      `| ${name} | ${round(e.p50)} | ${round(e.p90)} | ${round(e.p99)} | ${e.count} | ${['p50', 'p90', 'p99'].map((metric) => (e.vsPlaywright ? spread(e.vsPlaywright[metric]) : '1')).join(' | ')} |`);
-    return `\`${method}\`${method === 'echo' ? ' (returns its params, a 64-character string)' : method === 'readTable' ? ' (reads the 100-row table)' : ''}, ms:
-
-| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.join('\n')}`;
-  });
+  const tables = Object.entries(f.methods).map(([method, m]) => methodLatencyTable(method, m.latency));
   const t = f.throughput;
   const throughputRows = Object.entries(t.byContender).map(([name, e]) =>
     `| ${name} | ${e.callsPerSecond} | ${e.vsPlaywright ? spread(e.vsPlaywright.callsPerSecond) : '1'} |`);
@@ -246,6 +230,17 @@ function firefoxFindings(f, names) {
   sentences.push(`**Throughput, ${f.inFlight} in flight**: any on Firefox made ${ff.callsPerSecond} calls/s, ${times(t.firefoxOverChromium.callsPerSecond)} any on Chromium's ${cr.callsPerSecond}${verdict(t.firefoxOverChromium.callsPerSecond, 'higher')}; `
     + `${times(ff.vsPlaywright.callsPerSecond)} Playwright's ${pw.callsPerSecond} on Chromium, where any on Chromium made ${times(cr.vsPlaywright.callsPerSecond)}.`);
   return sentences.join('\n\n');
+}
+
+/** One method's latency by path (Markdown), with each path's ratios to Playwright's page.evaluate. */
+function methodLatencyTable(method, latency) {
+  const rows = Object.entries(latency).map(([name, e]) =>
+    `| ${name} | ${round(e.p50)} | ${round(e.p90)} | ${round(e.p99)} | ${e.count} | ${['p50', 'p90', 'p99'].map((metric) => (e.vsPlaywright ? spread(e.vsPlaywright[metric]) : '1')).join(' | ')} |`);
+  return `\`${method}\`${method === 'echo' ? ' (returns its params, a 64-character string)' : method === 'readTable' ? ' (reads the 100-row table)' : ''}, ms:
+
+| path | p50 | p90 | p99 | calls | p50 ÷ Playwright | p90 ÷ Playwright | p99 ÷ Playwright |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
 }
 
 /** A per-round ratio as "median (min–max)". */
