@@ -5,10 +5,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-/** Chrome's rule: the first 32 hex digits of SHA-256(public key), written with the letters a–p. */
-export function extensionIdFromKey(publicKeyBase64: string): string {
-  const hex = createHash('sha256').update(Buffer.from(publicKeyBase64, 'base64')).digest('hex').slice(0, 32);
+/**
+ * Chrome's rule for an extension id: the first 32 hex digits of SHA-256 of what it is made from
+ * (the public key's bytes, or an unpacked extension's absolute path when it has no key), written
+ * with the letters a–p.
+ */
+export function extensionIdFrom(input: Buffer | string): string {
+  const hex = createHash('sha256').update(input).digest('hex').slice(0, 32);
   return [...hex].map((digit) => String.fromCharCode(97 + parseInt(digit, 16))).join('');
+}
+
+export function extensionIdFromKey(publicKeyBase64: string): string {
+  return extensionIdFrom(Buffer.from(publicKeyBase64, 'base64'));
 }
 
 // `./extension/manifest.json` resolves both from src/ (tests, tsx) and from dist/ (the build).

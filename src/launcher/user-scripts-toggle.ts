@@ -6,20 +6,18 @@
  * which the launcher writes into `<profile>/Default/Preferences` before the browser starts — no
  * DevTools needed — for every extension passed with --extension, as the user would have.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extensionIdFromKey } from '../extension-identity.js';
+import { extensionIdFrom, extensionIdFromKey } from '../extension-identity.js';
 
 /**
  * The id Chromium gives an unpacked extension: from its manifest's `key` if it has one, else from
- * its folder's absolute path (sha256, the first 32 hex digits spelled with a–p).
+ * its folder's absolute path.
  */
 export function unpackedExtensionId(dir: string): string {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { key?: unknown };
   if (typeof manifest.key === 'string' && manifest.key) return extensionIdFromKey(manifest.key);
-  const hex = createHash('sha256').update(realpathSync(dir)).digest('hex').slice(0, 32);
-  return [...hex].map((digit) => String.fromCharCode(97 + parseInt(digit, 16))).join('');
+  return extensionIdFrom(realpathSync(dir));
 }
 
 /** Turns "Allow User Scripts" on for these extensions in the profile, keeping every other preference. */

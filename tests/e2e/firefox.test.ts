@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ import { call, methods, stream } from '../../src/client/call.js';
 import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID } from '../../src/extension-identity.js';
 import { launchBrowser, type ManagedBrowser } from '../../src/launcher/launch.js';
 import { startServer, type AnyServer } from '../../src/server/server.js';
-import { CLI, freePort, launchConnected, processGroupAlive, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
+import { CLI, freePort, launchConnected, linkAsUsersFirefoxProfile, processGroupAlive, startPageServer, startStack, TEST_USERSCRIPTS, waitFor, type Stack } from './harness.js';
 
 describe('Firefox, managed', () => {
   let stack: Stack;
@@ -115,8 +115,7 @@ describe('an everyday Firefox: the any extension with the random origin Firefox 
       await refusing.close();
 
       // The same browser, once the profile is where this user's Firefox keeps profiles.
-      mkdirSync(join(home, '.mozilla', 'firefox'), { recursive: true });
-      symlinkSync(join(browser.workDir, 'profile'), join(home, '.mozilla', 'firefox', 'abcd1234.default-esr'));
+      linkAsUsersFirefoxProfile(home, browser);
       server = await startServer({ port: refusing.port, everydayFirefoxHome: home });
       await waitFor(() => server!.dispatcher.browsers.length === 1, 20_000, () => 'the everyday Firefox did not connect');
       assert.deepEqual([server.dispatcher.browsers[0]!.kind, server.dispatcher.browsers[0]!.brand], ['everyday', 'Firefox']);

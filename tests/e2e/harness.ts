@@ -161,11 +161,7 @@ export async function launchConnected(
     browserArgs: options.browserArgs,
     browser: options.browser,
   });
-  if (options.firefoxHome && options.asEveryday && isFirefox(options.browser)) {
-    const profiles = join(options.firefoxHome, '.mozilla', 'firefox');
-    mkdirSync(profiles, { recursive: true });
-    symlinkSync(join(browser.workDir, 'profile'), join(profiles, `${basename(browser.workDir)}.default-esr`));
-  }
+  if (options.firefoxHome && options.asEveryday && isFirefox(options.browser)) linkAsUsersFirefoxProfile(options.firefoxHome, browser);
   // A managed browser is known by the install id of its launch; an everyday one makes its own.
   const mine = () => server.dispatcher.browsers.find((info) => browser.installId ? info.installId === browser.installId : !before.has(info.installId));
   try {
@@ -175,6 +171,16 @@ export async function launchConnected(
     throw error;
   }
   return { browser, name: mine()!.name };
+}
+
+/**
+ * Links a launched Firefox's profile into `home` where Firefox keeps this user's profiles, so that a
+ * server reading that home (`everydayFirefoxHome`) finds the origin Firefox recorded for the extension.
+ */
+export function linkAsUsersFirefoxProfile(home: string, browser: ManagedBrowser): void {
+  const profiles = join(home, '.mozilla', 'firefox');
+  mkdirSync(profiles, { recursive: true });
+  symlinkSync(browser.profileDir, join(profiles, `${basename(browser.workDir)}.default-esr`));
 }
 
 /** Loaded only into the browser named "b" of a two-browser stack: its whoAmI answers 'b' (after `ms`, if given). */

@@ -102,26 +102,27 @@ class ManagedBrowser:
     """`any launch --headless` as a subprocess; its extension connects to the server on `port`.
 
     With a `name` (`--name`), it returns once `any launch` says its browser connected under it,
-    to the server that must already run on `port`. With `browser="firefox"`, the browser is
-    Firefox ESR (`--browser firefox`) instead of Chromium."""
+    to the server that must already run on `port` (as it does with `wait_connected`). With
+    `browser="firefox"`, the browser is Firefox ESR (`--browser firefox`) instead of Chromium;
+    `flags` are more `any launch` flags (`--webmcp`)."""
 
-    def __init__(self, port, userscripts, name=None, browser=None):
+    def __init__(self, port, userscripts, name=None, browser=None, flags=(), wait_connected=False):
         self.output = []
         self.started = threading.Event()
         self.connected = threading.Event()
         named = [] if name is None else ["--name", name]
         chosen = [] if browser is None else ["--browser", browser]
         self.process = subprocess.Popen(
-            [NODE, CLI, "launch", "--headless", *chosen, "--userscripts", userscripts, "--port", str(port), *named],
+            [NODE, CLI, "launch", "--headless", *chosen, *flags, "--userscripts", userscripts, "--port", str(port), *named],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         if not self.started.wait(60) or self.process.poll() is not None:
             self.close()
             raise RuntimeError(f"any launch did not start a browser:\n{''.join(self.output)}")
-        if name is not None and not self.connected.wait(30):
+        if (name is not None or wait_connected) and not self.connected.wait(30):
             self.close()
-            raise RuntimeError(f"the browser named {name} did not connect:\n{''.join(self.output)}")
+            raise RuntimeError(f"the browser {name or ''} did not connect:\n{''.join(self.output)}")
         found = re.search(r"with a temporary profile in (.+)\.$", "".join(self.output), re.MULTILINE)
         if not found:
             self.close()

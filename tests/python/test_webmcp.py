@@ -10,7 +10,6 @@ root, after `npm run build`:
     python3 -m unittest tests/python/test_webmcp.py -v
 """
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -62,32 +61,10 @@ class _WebmcpPageHandler(BaseHTTPRequestHandler):
         pass
 
 
-class WebmcpBrowser(ManagedBrowser):
-    """`any launch --headless --webmcp` as a subprocess, with test_any_client's ManagedBrowser's
-    reading, close() and remains(); returns once its extension has connected to the server."""
-
-    def __init__(self, port, userscripts):
-        self.output = []
-        self.started = threading.Event()
-        self.connected = threading.Event()
-        self.process = subprocess.Popen(
-            [NODE, CLI, "launch", "--headless", "--webmcp", "--userscripts", userscripts, "--port", str(port)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.profile = None
-        if not self.started.wait(60) or self.process.poll() is not None:
-            self._fail("any launch --webmcp did not start a browser")
-        if not self.connected.wait(30):
-            self._fail("the browser did not connect to the any server")
-        found = re.search(r"with a temporary profile in (.+)\.$", "".join(self.output), re.MULTILINE)
-        if not found:
-            self._fail("any launch did not name its profile")
-        self.profile = found.group(1)
-
-    def _fail(self, what):
-        self.close()
-        raise RuntimeError(f"{what}:\n{''.join(self.output)}")
+def webmcp_browser(port, userscripts):
+    """`any launch --headless --webmcp` as a subprocess (test_any_client's ManagedBrowser);
+    returns once its extension has connected to the server."""
+    return ManagedBrowser(port, userscripts, flags=["--webmcp"], wait_connected=True)
 
 
 class AnyServer:
@@ -141,7 +118,7 @@ class WebmcpTest(unittest.TestCase):
             cls.pages = HttpServer(_WebmcpPageHandler)
             cls.port = free_port()
             cls.server = AnyServer(cls.port)
-            cls.browser = WebmcpBrowser(cls.port, USERSCRIPTS_WEBMCP)
+            cls.browser = webmcp_browser(cls.port, USERSCRIPTS_WEBMCP)
         except BaseException:
             cls._close_all()
             raise
