@@ -1,7 +1,8 @@
 /**
- * Asking a running any server about itself, and stopping it: what `any status` and `any stop` use.
+ * Asking a running any server about itself, and stopping it: what `any status` and `any stop` use;
+ * and telling it about a browser `any launch` started.
  */
-import { DEFAULT_PORT, Health, parse, Status } from '../protocol/index.js';
+import { DEFAULT_PORT, Health, parse, PROTOCOL_VERSION, Status, type LaunchReport } from '../protocol/index.js';
 import { PROBE_TIMEOUT_MS } from './port-probe.js';
 import { requestJson } from './transport.js';
 
@@ -35,5 +36,22 @@ export async function stopServer(port: number = DEFAULT_PORT): Promise<boolean> 
     return response.status === 200;
   } catch {
     return false; // nothing listens, or something that is not an any server
+  }
+}
+
+/** A launch report without its `v` (each state's own fields). */
+export type LaunchReportBody = LaunchReport extends infer Report ? (Report extends unknown ? Omit<Report, 'v'> : never) : never;
+
+/**
+ * Tells the any server on `port` how a launch stands (`POST /launch`), so calls waiting for a
+ * browser wait for this one and hear why it did not connect. False if no server took it: the
+ * launch goes on without (a call then gets the plain NO_BROWSER).
+ */
+export async function reportLaunch(port: number, report: LaunchReportBody): Promise<boolean> {
+  try {
+    const response = await requestJson(port, 'POST', '/launch', JSON.stringify({ v: PROTOCOL_VERSION, ...report }), AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    return response.status === 200;
+  } catch {
+    return false;
   }
 }

@@ -84,6 +84,50 @@ export const MethodsRequest = v.strictObject({
 });
 export type MethodsRequest = v.InferOutput<typeof MethodsRequest>;
 
+/** The longest a launch may ask calls to wait for its browser (`any launch --connect-timeout` is at most an hour). */
+export const MAX_LAUNCH_CONNECT_MS = 60 * 60_000;
+/** The longest explanation a failed launch may leave for the calls that waited for it. */
+export const MAX_LAUNCH_PROBLEM_CHARS = 16_384;
+
+/**
+ * `POST /launch` body: what `any launch` tells the server about the browser it started, so that a
+ * call waiting for a browser waits for that one and, if it never connects, hears why in the
+ * launch's own words. `launch` is the launch's id, the same over its retries; each report replaces
+ * the last. `starting`: the browser runs, and its extension has `connectWithinMs` to say hello with
+ * `installId`. `failed`: it did not (`problem` says why and what to do). `closed`: the user closed it.
+ */
+export const LaunchReport = v.variant('state', [
+  v.strictObject({
+    v: Version,
+    launch: Id,
+    state: v.literal('starting'),
+    installId: Id,
+    /** The `--name` it asks for; absent: it takes its brand's name, and only calls that name no browser wait for it. */
+    name: v.optional(BrowserName),
+    /** The browser, as the launch names it: "Chromium 156.0.8078.73 (/usr/bin/chromium), pid 4242". */
+    browser: v.pipe(v.string('browser must be a string'), v.maxLength(1024, 'browser is longer than 1024 characters')),
+    connectWithinMs: v.pipe(
+      v.number('connectWithinMs must be a number of milliseconds'),
+      v.integer('connectWithinMs must be a whole number of milliseconds'),
+      v.minValue(1, 'connectWithinMs must be at least 1 ms'),
+      v.maxValue(MAX_LAUNCH_CONNECT_MS, `connectWithinMs must be at most ${MAX_LAUNCH_CONNECT_MS} ms (one hour)`),
+    ),
+  }, 'a starting launch takes only v, launch, state, installId, name, browser and connectWithinMs'),
+  v.strictObject({
+    v: Version,
+    launch: Id,
+    state: v.literal('failed'),
+    name: v.optional(BrowserName),
+    problem: v.pipe(
+      v.string('problem must be a string'),
+      v.minLength(1, 'problem must not be empty'),
+      v.maxLength(MAX_LAUNCH_PROBLEM_CHARS, `problem is longer than ${MAX_LAUNCH_PROBLEM_CHARS} characters`),
+    ),
+  }, 'a failed launch takes only v, launch, state, name and problem'),
+  v.strictObject({ v: Version, launch: Id, state: v.literal('closed') }, 'a closed launch takes only v, launch and state'),
+], 'state must be "starting", "failed" or "closed"');
+export type LaunchReport = v.InferOutput<typeof LaunchReport>;
+
 /** Where a listed method comes from: the user's userscripts, or the page's WebMCP tools (by the mirror). */
 export type MethodSource = 'userscript' | 'webmcp';
 

@@ -30,6 +30,7 @@ import {
   type ReportedTab,
   type ServerToExtension,
 } from '../protocol/index.js';
+import type { Launches } from './launches.js';
 
 /** One connected browser's socket, as the dispatcher sees it. */
 export interface BrowserLink {
@@ -83,6 +84,8 @@ export interface BrowsersOptions {
 
 export class Browsers {
   readonly #options: BrowsersOptions;
+  /** The launches still connecting a browser, or that failed to: calls wait for them and hear why. */
+  readonly #launches: Launches;
   readonly #startedAt = Date.now();
   /** Every known browser, in connection order (a record is added once, when first seen). */
   readonly #byInstall = new Map<string, BrowserRecord>();
@@ -91,8 +94,9 @@ export class Browsers {
   readonly #holdersByOrigin = new Map<string, Set<BrowserRecord>>();
   #nextOrder = 0;
 
-  constructor(options: BrowsersOptions) {
+  constructor(options: BrowsersOptions, launches: Launches) {
     this.#options = options;
+    this.#launches = launches;
   }
 
   /** Connected browsers, in connection order (the default first). */
@@ -191,11 +195,12 @@ export class Browsers {
     return { waitFor: {}, waitMs: this.#options.browserWaitMs, route: 'default' };
   }
 
-  /** Why a call that waited for `name` (or any browser) got none. */
+  /** Why a call that waited for `name` (or any browser) got none: a launch's own explanation, when one started it. */
   waitFailure(name: string | undefined, waitedMs: number): CallFailure {
     if (name === undefined) {
       return CallFailure.of('NO_BROWSER',
-        `No browser is connected to the any server on port ${this.#options.port} (waited ${waitedMs} ms). ${HOW_TO_CONNECT_A_BROWSER}`);
+        `No browser is connected to the any server on port ${this.#options.port} (waited ${waitedMs} ms). ` +
+        (this.#launches.explain(undefined, Date.now()) ?? HOW_TO_CONNECT_A_BROWSER));
     }
     return this.#unknownName(name, ` (waited ${waitedMs} ms)`);
   }
@@ -211,19 +216,22 @@ export class Browsers {
     // A server that just started: the browsers are still connecting (their extensions retry every second).
     const youngFor = this.#startedAt + this.#options.browserWaitMs - now;
     if (youngFor > 0) return { waitFor: { name }, waitMs: youngFor, route: 'named' };
+    // `any launch --name <name>` has started it: its extension is on its way (the dispatcher waits for the launch).
+    if (this.#launches.waitUntil(name, now) !== undefined) return { waitFor: { name }, waitMs: 0, route: 'named' };
     return { failure: this.#unknownName(name, '') };
   }
 
   #unknownName(name: string, waited: string): CallFailure {
     const connected = this.#connected();
     const port = this.#options.port;
+    const launch = this.#launches.explain(name, Date.now());
     if (!connected.length) {
       return CallFailure.of('NO_BROWSER', `No browser named "${name}" is connected to the any server on port ${port}${waited}: ` +
-        `no browser is connected at all. ${HOW_TO_CONNECT_A_BROWSER} Give a managed one that name with \`npx any launch --name ${name}\`.`);
+        `no browser is connected at all. ${launch ?? `${HOW_TO_CONNECT_A_BROWSER} Give a managed one that name with \`npx any launch --name ${name}\`.`}`);
     }
     const list = connected.map((record) => `"${record.name}" (${record.kind} ${record.brand}${record.version ? ` ${record.version}` : ''})`).join(', ');
     return CallFailure.of('NO_BROWSER', `No browser named "${name}" is connected to the any server on port ${port}${waited}. ` +
-      `Connected: ${list}. Name one of these, or leave the browser out to let the server choose.`);
+      `Connected: ${list}. ${launch ?? 'Name one of these, or leave the browser out to let the server choose.'}`);
   }
 
   /** The connected browser holding the best-matching tab for `page`; the earliest connected among equals. */

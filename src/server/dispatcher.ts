@@ -18,6 +18,7 @@ import {
   type ExtensionResult,
   type ExtensionState,
   type ExtensionTabs,
+  type LaunchReport,
   type MethodsRequest,
   type ServerCall,
   type ServerCallState,
@@ -25,6 +26,7 @@ import {
   type ServerToExtension,
 } from '../protocol/index.js';
 import { Browsers, type BrowserLink, type KnownBrowser, type Route } from './browsers.js';
+import { Launches } from './launches.js';
 
 export type { BrowserLink } from './browsers.js';
 
@@ -91,11 +93,14 @@ interface PendingCall {
 interface BrowserWaiter {
   name: string | undefined;
   wake(browser: KnownBrowser | undefined): void;
+  /** A launch reported on itself: wait on while one still starts, or, if the one waited for gave up, end now with its explanation. */
+  launchesChanged(gaveUp: boolean): void;
 }
 
 export class CallDispatcher {
   readonly #options: DispatcherOptions;
   readonly #browsers: Browsers;
+  readonly #launches = new Launches();
   readonly #pendingCalls = new Map<string, PendingCall>();
   readonly #browserWaiters = new Set<BrowserWaiter>();
   /** Calls waiting for a browser, with when they arrived and the browser they wait for. */
@@ -105,7 +110,7 @@ export class CallDispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
-    this.#browsers = new Browsers(options);
+    this.#browsers = new Browsers(options, this.#launches);
   }
 
   /** The connected browsers, the default first. */
@@ -150,6 +155,7 @@ export class CallDispatcher {
   attach(link: BrowserLink): string {
     this.#lastActivityAt = Date.now();
     const browser = this.#browsers.attach(link);
+    this.#launches.connected(link.hello.installId);
     for (const pending of this.#pendingCalls.values()) {
       if (!pending.link && pending.workerId === link.hello.workerId) {
         clearTimeout(pending.grace);
@@ -161,6 +167,18 @@ export class CallDispatcher {
       if (waiter.name === undefined || waiter.name === browser.name) waiter.wake(browser);
     }
     return browser.name;
+  }
+
+  /**
+   * `any launch` reports on the browser it started (`POST /launch`): calls waiting for a browser
+   * wait for one still starting, and those that waited for one that gave up end now, saying why.
+   */
+  reportLaunch(report: LaunchReport): void {
+    this.#launches.report(report, Date.now());
+    const name = report.state === 'closed' ? undefined : report.name;
+    for (const waiter of [...this.#browserWaiters]) {
+      waiter.launchesChanged(report.state === 'failed' && (waiter.name === undefined || waiter.name === name));
+    }
   }
 
   /** A browser's socket closed: its calls wait `reconnectGraceMs` for the same worker to return. */
@@ -229,7 +247,7 @@ export class CallDispatcher {
     } else {
       this.#waitingCalls.set(call.id, { call, startedAt, route });
       try {
-        browser = await this.#waitForBrowser(call.browser, Math.min(routing.waitMs, call.timeout), signal);
+        browser = await this.#waitForBrowser(call.browser, routing.waitMs, call.timeout, signal);
       } finally {
         this.#waitingCalls.delete(call.id);
       }
@@ -280,9 +298,14 @@ export class CallDispatcher {
     for (const waiter of [...this.#browserWaiters]) waiter.wake(undefined);
   }
 
-  /** Waits up to `waitMs` for the browser named `name` (any browser, when undefined) to connect. */
-  #waitForBrowser(name: string | undefined, waitMs: number, signal?: AbortSignal): Promise<KnownBrowser> {
+  /**
+   * Waits for the browser named `name` (any browser, when undefined) to connect: `waitMs`, or as
+   * long as a launch of such a browser still may connect it, but never past the call's `timeoutMs`.
+   */
+  #waitForBrowser(name: string | undefined, waitMs: number, timeoutMs: number, signal?: AbortSignal): Promise<KnownBrowser> {
+    const startedAt = Date.now();
     return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
       const done = (browser: KnownBrowser | undefined, failure?: CallFailure) => {
         clearTimeout(timer);
         this.#lastActivityAt = Date.now();
@@ -291,10 +314,22 @@ export class CallDispatcher {
         if (browser?.link) resolve(browser);
         else reject(failure ?? CallFailure.of('DISCONNECTED', 'The any server shut down before a browser connected.'));
       };
-      const waiter: BrowserWaiter = { name, wake: (browser) => done(browser) };
+      const giveUp = () => done(undefined, this.#browsers.waitFailure(name, Date.now() - startedAt));
+      const schedule = () => {
+        const launching = this.#launches.waitUntil(name, Date.now()) ?? 0;
+        const until = Math.min(startedAt + timeoutMs, Math.max(startedAt + waitMs, launching));
+        clearTimeout(timer);
+        if (until <= Date.now()) return giveUp();
+        timer = setTimeout(giveUp, until - Date.now());
+      };
+      const waiter: BrowserWaiter = {
+        name,
+        wake: (browser) => done(browser),
+        launchesChanged: (gaveUp) => (gaveUp && this.#launches.waitUntil(name, Date.now()) === undefined ? giveUp() : schedule()),
+      };
       const onAbort = () => done(undefined, CallFailure.of('CANCELLED', 'The caller cancelled the call while it waited for a browser.'));
-      const timer = setTimeout(() => done(undefined, this.#browsers.waitFailure(name, waitMs)), waitMs);
       if (signal?.aborted) return onAbort();
+      schedule();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#browserWaiters.add(waiter);
     });

@@ -1,6 +1,6 @@
 /**
- * The HTTP API: `POST /call`, `POST /methods`, `GET /health`, `GET /status`, `POST /shutdown`,
- * and `/mcp` (MCP over Streamable HTTP, handed to src/mcp/http-door.ts once admitted).
+ * The HTTP API: `POST /call`, `POST /methods`, `GET /health`, `GET /status`, `POST /launch`,
+ * `POST /shutdown`, and `/mcp` (MCP over Streamable HTTP, handed to src/mcp/http-door.ts once admitted).
  *
  * A plain function from request to response, with no socket in it: http-node.ts carries
  * requests in from Node's http server and the answers out, and tests call `request()`
@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CallFailure,
   CallRequest,
+  LaunchReport,
   MAX_PENDING_PROGRESS_BYTES,
   MethodsRequest,
   PROTOCOL_VERSION,
@@ -26,8 +27,8 @@ import { admitRequest } from './admission.js';
 import { slowReaderFailure, toDispatchedCall, type CallDispatcher, type DispatchedCall } from './dispatcher.js';
 import type { ExtensionOrigins } from './extension-origins.js';
 
-const ROUTES = 'POST /call, POST /methods, GET /health, GET /status, POST /shutdown and /mcp (MCP)';
-const PATHS = ['/health', '/status', '/call', '/methods', '/shutdown'];
+const ROUTES = 'POST /call, POST /methods, GET /health, GET /status, POST /launch, POST /shutdown and /mcp (MCP)';
+const PATHS = ['/health', '/status', '/call', '/methods', '/launch', '/shutdown'];
 /** How long `GET /status` waits for each browser to describe itself. */
 const INSPECT_TIMEOUT_MS = 1_000;
 
@@ -106,6 +107,7 @@ async function answer(context: HttpApiContext, request: HttpRequest): Promise<Ht
   if (route === 'GET /status') return jsonResponse(200, await status(context));
   if (route === 'POST /call') return call(context, request, headers, 'call');
   if (route === 'POST /methods') return call(context, request, headers, 'list');
+  if (route === 'POST /launch') return launch(context, request, headers);
   if (path === '/mcp' && context.mcp) return mcp(context.mcp, context.port(), request, headers, context.maxBodyBytes);
   if (route === 'POST /shutdown') {
     // Stop only once the answer is out: the caller gets it as soon as this promise settles.
@@ -158,6 +160,16 @@ async function call(context: HttpApiContext, request: HttpRequest, headers: Reco
     if (!(error instanceof CallFailure)) throw error;
     return errorResponse(id, error.shape);
   }
+}
+
+/** `POST /launch`: `any launch` reports on the browser it started (dispatcher.reportLaunch). */
+async function launch(context: HttpApiContext, request: HttpRequest, headers: Record<string, string | undefined>): Promise<HttpResponse> {
+  const body = await jsonBody(request.body, headers['content-type'], context.maxBodyBytes);
+  if (!body.ok) return errorResponse(null, body.error, body.status);
+  const parsed = parse(LaunchReport, body.value);
+  if (!parsed.ok) return errorResponse(null, errorShape('BAD_REQUEST', `Bad launch report: ${parsed.problem}.`));
+  context.dispatcher.reportLaunch(parsed.value);
+  return jsonResponse(200, { ok: true, v: PROTOCOL_VERSION });
 }
 
 /** `Accept: application/x-ndjson` asks for the call's progress as it comes, one JSON object a line. */

@@ -115,8 +115,8 @@ describe('extensions over the DevTools pipe, as for branded Google Chrome', () =
   });
 
   /** `any launch` with these flags until it exits or `until` holds; its output so far. */
-  const launchCli = (args: string[]) => {
-    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--userscripts', TEST_USERSCRIPTS, '--port', String(server.port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const launchCli = (args: string[], port = server.port) => {
+    const launcher = spawn(process.execPath, [CLI, 'launch', '--headless', '--userscripts', TEST_USERSCRIPTS, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { stdout: '', stderr: '' };
     launcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
     launcher.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
@@ -140,17 +140,33 @@ describe('extensions over the DevTools pipe, as for branded Google Chrome', () =
     assert.equal(await exited, 0);
   });
 
-  test('never silent: a browser that loads no extension and says nothing makes any launch explain and exit 3', async () => {
-    const { output, exited } = launchCli(['--browser', SILENT_CHROME, '--connect-timeout', '2']);
-    const startedAt = Date.now();
-    const code = await exited;
-    const tookMs = Date.now() - startedAt;
-    assert.equal(code, 3, `${output.stdout}\n${output.stderr}`);
-    assert.ok(tookMs < 15_000, `exited after ${tookMs} ms`);
-    assert.match(output.stderr, /^error: the browser \(.*chrome-without-extensions\) started, but its any extension did not connect to the any server on port \d+ within 2 s\. The extension was passed with --load-extension/m);
-    assert.match(output.stderr, /--extension-loading pipe/);
-    const pid = Number(/pid (\d+)/.exec(output.stdout)![1]);
-    assert.equal(processGroupAlive(pid), false, 'the browser is closed');
+  test('never silent: a browser that loads no extension and says nothing makes any launch explain and exit 3, and the calls waiting for it hear the same', async () => {
+    // A server of its own, with no browser and the default 10 s browser wait: the calls wait for this launch.
+    const own = await startServer({ port: 0 });
+    try {
+      const { output, exited } = launchCli(['--browser', SILENT_CHROME, '--connect-timeout', '2', '--name', 'silent'], own.port);
+      const startedAt = Date.now();
+      const failureOf = (options: { browser?: string }) => call(pages.url('/never'), 'add', { a: 1, b: 1 }, { port: own.port, ...options }).then(
+        () => assert.fail('a call succeeded without a browser'),
+        (error: Error & { code?: string }) => ({ error, atMs: Date.now() - startedAt }));
+      const waiting = [failureOf({ browser: 'silent' }), failureOf({})];
+      const code = await exited;
+      const tookMs = Date.now() - startedAt;
+      assert.equal(code, 3, `${output.stdout}\n${output.stderr}`);
+      assert.ok(tookMs < 15_000, `exited after ${tookMs} ms`);
+      assert.match(output.stderr, /^error: the browser \(.*chrome-without-extensions\) started, but its any extension did not connect to the any server on port \d+ within 2 s\. The extension was passed with --load-extension/m);
+      assert.match(output.stderr, /--extension-loading pipe/);
+      const pid = Number(/pid (\d+)/.exec(output.stdout)![1]);
+      assert.equal(processGroupAlive(pid), false, 'the browser is closed');
+      const explanation = /^error: (.*?started, but its any extension did not connect.*?)\n/m.exec(output.stderr)![1]!;
+      for (const { error, atMs } of await Promise.all(waiting)) {
+        assert.equal(error.code, 'NO_BROWSER', error.message);
+        assert.ok(error.message.includes(`\`any launch\` gave up on the browser it started: ${explanation}`), error.message);
+        assert.ok(atMs < 8_000, `the call ended ${atMs} ms after the launch started: when it gave up, not at the server's 10 s browser wait`);
+      }
+    } finally {
+      await own.close();
+    }
   });
 
   for (const extensionLoading of ['flags', 'pipe'] as const) {

@@ -166,6 +166,7 @@ describe('the server\'s boundary', () => {
       assertRefused(await door.send('GET', '/health', undefined, { origin }), 403, 'FORBIDDEN');
       assertRefused(await door.send('GET', '/status', undefined, { origin }), 403, 'FORBIDDEN');
       assertRefused(await door.send('POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
+      assertRefused(await door.send('POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'failed', problem: 'a page says the launch failed' }), { origin }), 403, 'FORBIDDEN');
       await door.assertNothingRan();
     };
     for (const origin of origins) {
@@ -177,6 +178,7 @@ describe('the server\'s boundary', () => {
       assert.equal((await door.send('GET', '/health', undefined, { origin })).status, 200);
       assertRefused(await door.send('POST', '/call', validCall, { origin }), 403, 'FORBIDDEN');
       assertRefused(await door.send('POST', '/shutdown', '{}', { origin }), 403, 'FORBIDDEN');
+      assertRefused(await door.send('POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'failed', problem: 'a page says the launch failed' }), { origin }), 403, 'FORBIDDEN');
       await door.assertNothingRan();
     };
     test('the extension\'s own origin may knock on GET /health, and on nothing else', () => tryExtensionOrigin(inProcess));

@@ -474,3 +474,97 @@ describe('CallDispatcher: several browsers', () => {
     assert.deepEqual(calls.browsers.map((info) => info.name), ['a', 'b']);
   });
 });
+
+describe('CallDispatcher: launches (POST /launch)', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
+  afterEach(() => mock.timers.reset());
+
+  const callFor = (browser?: string, timeout = 60_000): DispatchedCall & { type: 'call' } =>
+    ({ ...aCall(timeout), ...(browser ? { browser } : {}) });
+  const starting = (launch: string, installId: string, connectWithinMs: number, name?: string) =>
+    ({ v: 1 as const, launch, state: 'starting' as const, installId, browser: 'Google Chrome 140.0.1 (/opt/google/chrome/chrome), pid 42', connectWithinMs, ...(name ? { name } : {}) });
+  const failed = (launch: string, problem: string, name?: string) =>
+    ({ v: 1 as const, launch, state: 'failed' as const, problem, ...(name ? { name } : {}) });
+
+  test('a waiting call waits past the browser wait for a launch still starting, and runs once its browser connects', async () => {
+    const calls = dispatcher({ browserWaitMs: 100 });
+    calls.reportLaunch(starting('L', 'install-w1', 5_000));
+    const pending = calls.dispatch(callFor());
+    mock.timers.tick(4_000);
+    assert.equal(await hasSettled(pending), false, 'the launch has 5 s to connect its browser');
+    const browser = fakeBrowser('w1');
+    calls.attach(browser);
+    await flush();
+    assert.equal(browser.sent.length, 1);
+    calls.receive(browser, { v: 1, type: 'result', id: browser.sent[0]!.id, result: 'ok' });
+    assert.equal(await pending, 'ok');
+  });
+
+  test('a launch that gives up ends the calls waiting for it at once, with its explanation', async () => {
+    const calls = dispatcher({ browserWaitMs: 100 });
+    calls.reportLaunch(starting('L', 'install-w1', 15_000, 'ci'));
+    const any = calls.dispatch(callFor());
+    const named = calls.dispatch(callFor('ci'));
+    const other = calls.dispatch(callFor('other'));
+    mock.timers.tick(100);
+    assert.equal(await hasSettled(other), true, '"other" is not being launched: it waited only the browser wait');
+    mock.timers.tick(2_900);
+    assert.equal(await hasSettled(any), false);
+    assert.equal(await hasSettled(named), false);
+    calls.reportLaunch(failed('L', 'Google Chrome 140 ignores --load-extension; try --extension-loading pipe.', 'ci'));
+    assert.equal(await hasSettled(any), true, 'at once, not at the launch\'s deadline');
+    for (const shape of [await failureOf(any), await failureOf(named)]) {
+      assert.equal(shape.code, 'NO_BROWSER');
+      assert.match(shape.message, /\(waited 3000 ms\)/);
+      assert.match(shape.message, /`any launch` gave up on the browser it started: Google Chrome 140 ignores --load-extension; try --extension-loading pipe\.$/);
+    }
+    assert.doesNotMatch((await failureOf(other)).message, /gave up/, 'another name\'s failure is not this one\'s');
+  });
+
+  test('a later call hears the failed launch\'s explanation after its own wait', async () => {
+    const calls = dispatcher({ browserWaitMs: 100 });
+    calls.reportLaunch(starting('L', 'install-w1', 1_000));
+    calls.reportLaunch(failed('L', 'The browser said nothing.'));
+    const pending = calls.dispatch(callFor());
+    mock.timers.tick(99);
+    assert.equal(await hasSettled(pending), false, 'it still waits: another browser may connect');
+    mock.timers.tick(1);
+    assert.match((await failureOf(pending)).message, /\(waited 100 ms\)\. `any launch` gave up on the browser it started: The browser said nothing\.$/);
+  });
+
+  test('a call naming a launching browser waits for it after the server\'s first browser wait, and is told it is still connecting at its own timeout', async () => {
+    const calls = dispatcher({ browserWaitMs: 100 });
+    mock.timers.tick(100);
+    calls.reportLaunch(starting('L', 'install-w1', 30_000, 'ci'));
+    const pending = calls.dispatch(callFor('ci', 2_000));
+    mock.timers.tick(1_999);
+    assert.equal(await hasSettled(pending), false);
+    mock.timers.tick(1);
+    const shape = await failureOf(pending);
+    assert.equal(shape.code, 'NO_BROWSER');
+    assert.match(shape.message, /`any launch` has started Google Chrome 140\.0\.1 .*pid 42, whose extension has not connected yet \(it gives up in 28 s and then says why\)\./);
+  });
+
+  test('a retry replaces its launch\'s report; a closed launch is no longer waited for', async () => {
+    const calls = dispatcher({ browserWaitMs: 100 });
+    calls.reportLaunch(starting('L', 'install-w1', 1_000));
+    const pending = calls.dispatch(callFor());
+    mock.timers.tick(900);
+    calls.reportLaunch(starting('L', 'install-w2', 5_000)); // over the pipe this time
+    mock.timers.tick(4_000);
+    assert.equal(await hasSettled(pending), false, 'waiting for the retry');
+    calls.reportLaunch({ v: 1, launch: 'L', state: 'closed' });
+    assert.equal(await hasSettled(pending), true, 'closed: the call\'s own browser wait is long over');
+    assert.doesNotMatch((await failureOf(pending)).message, /any launch` (gave up|has started)/);
+  });
+
+  test('a starting launch is waited for only until its deadline and the report margin, even if it never reports again', async () => {
+    const calls = dispatcher({ browserWaitMs: 100 });
+    calls.reportLaunch(starting('L', 'install-w1', 1_000));
+    const pending = calls.dispatch(callFor());
+    mock.timers.tick(2_999); // 1 s to connect, and 2 s for the launch to say why not
+    assert.equal(await hasSettled(pending), false);
+    mock.timers.tick(1);
+    assert.equal((await failureOf(pending)).code, 'NO_BROWSER');
+  });
+});

@@ -167,6 +167,25 @@ describe('the any server', () => {
     await disconnect(extension);
   });
 
+  test('POST /launch: a waiting call hears why the browser `any launch` started did not connect', async () => {
+    const own = await startServer({ port: 0, browserWaitMs: 100 });
+    try {
+      const report = { v: 1, launch: 'launch-1', installId: 'install-1', browser: 'Google Chrome 140 (/opt/google/chrome/chrome), pid 42' };
+      assert.deepEqual(await http(own.port, 'POST', '/launch', JSON.stringify({ ...report, state: 'starting', connectWithinMs: 10_000 })),
+        { status: 200, body: { ok: true, v: 1 } });
+      const answer = http(own.port, 'POST', '/call', callBody());
+      await new Promise((resolve) => setTimeout(resolve, 300)); // past the 100 ms browser wait: it waits for the launch
+      assert.equal(own.dispatcher.calls.length, 1);
+      await http(own.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'launch-1', state: 'failed', problem: 'Google Chrome 140 ignores --load-extension.' }));
+      const { status, body } = await answer;
+      assert.equal(status, 503);
+      assert.equal(body.error.code, 'NO_BROWSER');
+      assert.match(body.error.message, /`any launch` gave up on the browser it started: Google Chrome 140 ignores --load-extension\.$/);
+    } finally {
+      await own.close();
+    }
+  });
+
   const badRequests: [string, () => Promise<RawResponse>, number, string, RegExp][] = [
     ['malformed JSON', () => http(server.port, 'POST', '/call', '{"page":'), 400, 'BAD_REQUEST', /not valid JSON/],
     ['a missing field', () => http(server.port, 'POST', '/call', '{"page":"https://a.b/"}'), 400, 'BAD_REQUEST', /missing field "method"/],
@@ -179,6 +198,9 @@ describe('the any server', () => {
     ['the wrong HTTP method', () => http(server.port, 'GET', '/call'), 405, 'BAD_REQUEST', /GET is not allowed/],
     ['a foreign Host (DNS rebinding)', () => http(server.port, 'GET', '/health', undefined, { host: 'evil.example:80' }), 403, 'FORBIDDEN', /Host "evil.example:80" is refused/],
     ['a web page\'s Origin', () => http(server.port, 'POST', '/call', callBody(), { origin: 'https://evil.example' }), 403, 'FORBIDDEN', /web pages are refused/],
+    ['a launch report in another state', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'running' })), 400, 'BAD_REQUEST', /Bad launch report: .*state must be "starting", "failed" or "closed"/],
+    ['a launch report without its install id', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'starting', browser: 'x', connectWithinMs: 1 })), 400, 'BAD_REQUEST', /Bad launch report: .*installId/],
+    ['a launch report from a web page', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'closed' }), { origin: 'https://evil.example' }), 403, 'FORBIDDEN', /web pages are refused/],
     ['a cross-site browser request', () => http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': 'cross-site' }), 403, 'FORBIDDEN', /web pages are refused/],
   ];
   for (const [what, send, status, code, message] of badRequests) {

@@ -3,6 +3,7 @@ import { serverHealth } from '../../client/server-control.js';
 import { browserCandidates, EXTENSION_LOADINGS, type ExtensionLoading } from '../../launcher/chromium.js';
 import { FIREFOX_CANDIDATES } from '../../launcher/firefox.js';
 import { versionLine } from '../../launcher/browser-process.js';
+import { LaunchReporter, watchForConnection } from '../../launcher/connection-watch.js';
 import { diagnoseUnconnectedLaunch } from '../../launcher/launch-diagnosis.js';
 import { launchBrowser, type ManagedBrowser } from '../../launcher/launch.js';
 import { freeName, type BrowserInfo } from '../../protocol/index.js';
@@ -23,8 +24,6 @@ interface LaunchCommandOptions {
   port: number;
 }
 
-/** How often the launch asks the server whether its browser has connected yet. */
-const CONNECTED_POLL_MS = 250;
 /** A managed browser's extension connects within a few seconds of a server answering (Firefox takes the longest, ~5 s). */
 const DEFAULT_CONNECT_TIMEOUT_S = 15;
 
@@ -91,22 +90,40 @@ With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
     process.stdout.write('Press Ctrl-C to close it.\n');
 
     let closing = false;
-    let watch = watchForConnection(browser, options.port, options.connectTimeout * 1000);
+    let connected = false;
+    const reporter = new LaunchReporter(options.port, options.name);
+    const watch = (started: ManagedBrowser) => watchForConnection(started, {
+      port: options.port,
+      timeoutMs: options.connectTimeout * 1000,
+      reporter,
+      describe: () => `${versionLine(started.executable) ?? 'a browser'} (${started.executable}), pid ${started.pid}`,
+      onConnected: (name) => {
+        connected = true;
+        process.stdout.write(`Connected to the any server on port ${options.port} as "${name}".\n`);
+      },
+    });
+    let watching = watch(browser);
     const close = async () => {
       closing = true;
-      watch.stop();
-      await browser.close();
+      watching.stop();
+      // Calls waiting for this browser stop waiting for it.
+      await Promise.all([browser.close(), connected ? undefined : reporter.closed()]);
       process.exit(0);
     };
     process.once('SIGINT', () => void close());
     process.once('SIGTERM', () => void close());
     for (;;) {
-      const outcome = await Promise.race([browser.exited.then((code) => ({ exited: code })), watch.unconnected.then((waitedMs) => ({ waitedMs }))]);
-      watch.stop();
+      const outcome = await Promise.race([browser.exited.then((code) => ({ exited: code })), watching.unconnected.then((waitedMs) => ({ waitedMs }))]);
+      watching.stop();
       if (closing) return;
       if ('exited' in outcome) {
         await browser.close();
-        process.stderr.write(`The browser exited by itself (code ${outcome.exited}).\n${outcome.exited ? browser.recentOutput() + '\n' : ''}`);
+        const said = outcome.exited ? browser.recentOutput() : '';
+        process.stderr.write(`The browser exited by itself (code ${outcome.exited}).\n${said ? `${said}\n` : ''}`);
+        if (!connected) {
+          await reporter.failed(`${browser.executable} (pid ${browser.pid}) exited by itself (code ${outcome.exited}) before its extension connected.` +
+            `${said ? ` Its last output:\n${said}` : ''}`);
+        }
         process.exitCode = outcome.exited ? 1 : 0;
         return;
       }
@@ -119,16 +136,19 @@ With --browser firefox: ${FIREFOX_CANDIDATES.join(', ')}.`)
         port: options.port,
         waitedMs: outcome.waitedMs,
       });
-      await browser.close();
       if (!diagnosis.retryOverPipe) {
+        // The calls waiting for it hear why first; closing the browser takes a moment.
+        await reporter.failed(diagnosis.message);
+        await browser.close();
         process.stderr.write(`error: ${diagnosis.message}\n`);
         process.exitCode = EXIT_CODES.NO_BROWSER;
         return;
       }
+      await browser.close();
       process.stderr.write(`${diagnosis.message}\n`);
       browser = await launchBrowser({ ...launchOptions, extensionLoading: 'pipe' });
       announce(browser);
-      watch = watchForConnection(browser, options.port, options.connectTimeout * 1000);
+      watching = watch(browser);
     }
   });
 
@@ -139,43 +159,4 @@ function nameTaken(name: string, port: number, holder: BrowserInfo, connected: B
   return `error: a browser named "${name}" is already connected to the any server on port ${port} ` +
     `(${holder.kind} ${holder.brand}${holder.version ? ` ${holder.version}` : ''}, connected since ${holder.connectedAt}). ` +
     `Choose another name, such as --name ${suggestion}, or close that browser first.`;
-}
-
-/**
- * Asks the server on `port` every CONNECTED_POLL_MS whether `browser` has connected (its launch's
- * install id in GET /health) and says so once, with the name the server gave it. While no server
- * answers, it waits quietly: the extension keeps retrying, and so does this. Once one has answered,
- * the extension has `timeoutMs` to connect; `unconnected` resolves with the time waited if not.
- */
-function watchForConnection(browser: ManagedBrowser, port: number, timeoutMs: number): { unconnected: Promise<number>; stop(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let serverSeenAt: number | undefined;
-  let reportUnconnected: (waitedMs: number) => void = () => {};
-  const unconnected = new Promise<number>((resolve) => (reportUnconnected = resolve));
-  const check = async () => {
-    const health = await serverHealth(port);
-    if (stopped) return;
-    const mine = health?.browsers.find((info) => info.installId === browser.installId);
-    if (mine) {
-      stopped = true;
-      process.stdout.write(`Connected to the any server on port ${port} as "${mine.name}".\n`);
-      return;
-    }
-    if (health) serverSeenAt ??= Date.now();
-    if (serverSeenAt !== undefined && Date.now() - serverSeenAt >= timeoutMs) {
-      stopped = true;
-      reportUnconnected(Date.now() - serverSeenAt);
-      return;
-    }
-    timer = setTimeout(() => void check(), CONNECTED_POLL_MS).unref(); // the browser holds the process open, not this
-  };
-  void check();
-  return {
-    unconnected,
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
 }
