@@ -26,6 +26,9 @@ const SILENT_CHROME = fileURLToPath(new URL('../fixtures/branded-chrome/chrome-w
 /** An MV3 extension that runs a script through chrome.userScripts, as Tampermonkey and Violentmonkey do. */
 const USER_SCRIPTS_MANAGER = fileURLToPath(new URL('../fixtures/user-scripts-manager/', import.meta.url));
 
+/** Like USER_SCRIPTS_MANAGER, but it registers its script only after the first page has loaded (Violentmonkey's first tab). */
+const LATE_USER_SCRIPTS_MANAGER = fileURLToPath(new URL('../fixtures/late-user-scripts-manager/', import.meta.url));
+
 /** The command line of every process in the browser's group: what it was started with. */
 const commandLines = (pid: number) => execFileSync('ps', ['-eo', 'pgid=,args=']).toString().split('\n')
   .filter((line) => Number(line.trim().split(/\s+/)[0]) === pid).join('\n');
@@ -185,4 +188,18 @@ describe('extensions over the DevTools pipe, as for branded Google Chrome', () =
       }
     });
   }
+  test('a manager whose scripts come only after the first page: the first call works anyway, in that tab reloaded once', async () => {
+    const browser = await launchBrowser({ port: server.port, headless: true, extensions: [LATE_USER_SCRIPTS_MANAGER] });
+    try {
+      await waitFor(() => server.dispatcher.browsers.some((info) => info.installId === browser.installId), 15_000, () => browser.recentOutput());
+      const name = server.dispatcher.browsers.find((info) => info.installId === browser.installId)!.name;
+      const page = pages.url('/first-tab-after-launch');
+      assert.equal(await call(page, 'fromLateManager', {}, { port: server.port, browser: name }), 'registered after the first page');
+      assert.deepEqual(pages.requested.filter((path) => path === '/first-tab-after-launch').length, 2, 'loaded once without the script, then reloaded with it');
+      assert.equal(await call(page, 'fromLateManager', {}, { port: server.port, browser: name }), 'registered after the first page');
+      assert.equal(pages.requested.filter((path) => path === '/first-tab-after-launch').length, 2, 'the tab is reused, not reloaded again');
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -32,6 +32,8 @@ export const USERSCRIPTS_WEBMCP = fileURLToPath(new URL('../fixtures/userscripts
 
 export interface PageServer {
   readonly origin: string;
+  /** The path of every request so far, in order: how often a page was loaded. */
+  readonly requested: string[];
   url(path: string): string;
   close(): Promise<void>;
 }
@@ -45,8 +47,10 @@ export interface PageServer {
  * fixtures/webmcp/tools.js, their only script (WEBMCP_CSP).
  */
 export async function startPageServer(): Promise<PageServer> {
+  const requested: string[] = [];
   const server: Server = createServer(async (request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    requested.push(path ?? '/');
     if (path?.startsWith('/slow/')) await new Promise((resolve) => setTimeout(resolve, 2_500));
     if (path === '/go') {
       response.writeHead(302, { location: '/landed?from=go' });
@@ -80,6 +84,7 @@ export async function startPageServer(): Promise<PageServer> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,
+    requested,
     url: (path) => `${origin}${path}`,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -171,6 +171,7 @@ export class FakeTabs implements BrowserTabs {
   readonly open = new Map<number, OpenTab>();
   readonly created: string[] = [];
   readonly removed: number[] = [];
+  readonly reloaded: number[] = [];
   readonly injected: { tabId: number; channel: string }[] = [];
   /** Set to make injection fail, as Chrome does for a tab it keeps extensions off. */
   refuseInjection = false;
@@ -198,6 +199,12 @@ export class FakeTabs implements BrowserTabs {
   async remove(tabId: number): Promise<void> {
     this.removed.push(tabId);
     this.close(tabId);
+  }
+
+  /** Records the reload; the test then links the tab's new document (or not). */
+  async reload(tabId: number): Promise<void> {
+    if (!this.open.has(tabId)) throw new Error(`No tab with id: ${tabId}.`);
+    this.reloaded.push(tabId);
   }
 
   async exists(tabId: number): Promise<boolean> {

@@ -400,6 +400,102 @@ describe('worker: tabs', () => {
     assert.equal(tabs.created.length, 2);
   });
 
+  /** A call in a tab the worker opened: the tab's id and port, once the call has reached it. */
+  const callInOpenedTab = async () => {
+    const world = startFakeWorker();
+    world.worker.ensureConnected();
+    await settle();
+    const call = aCall();
+    world.server.socket.receive(call);
+    await settle();
+    const [tabId] = world.tabs.open.keys();
+    const port = world.linkTab(tabId!);
+    await settle();
+    return { ...world, call, tabId: tabId!, port };
+  };
+  const noMethods = (id: string) => ({ type: 'result', id, error: { name: 'MethodNotFoundError', message: '__any__.echo is not a method: no methods are registered on this page.', code: 'METHOD_NOT_FOUND', methods: [] } });
+
+  test('a page it opened that has no methods at all is reloaded once, and the call runs again there (a userscript manager that came late)', async () => {
+    const { server, tabs, linkTab, call, tabId, port } = await callInOpenedTab();
+    port.say(noMethods(call.id));
+    await settle();
+    assert.deepEqual(tabs.reloaded, [tabId]);
+    assert.deepEqual(server.socket.messages('result'), [], 'not answered yet');
+    const again = aCall();
+    server.socket.receive(again); // a call for the page meanwhile waits for the reloaded tab, not the old document
+    await settle();
+    assert.equal(port.messages('call').length, 1);
+    const reloaded = linkTab(tabId);
+    await settle();
+    assert.deepEqual(reloaded.messages('call').map((message) => message.id), [call.id, again.id]);
+    reloaded.say({ type: 'result', id: call.id, json: '"late but there"' });
+    await settle();
+    assert.deepEqual(server.socket.messages('result'), [{ v: 1, type: 'result', id: call.id, result: 'late but there' }]);
+  });
+
+  test('the reload happens once: a page still without methods answers METHOD_NOT_FOUND', async () => {
+    const { server, tabs, linkTab, call, tabId, port } = await callInOpenedTab();
+    port.say(noMethods(call.id));
+    await settle();
+    const reloaded = linkTab(tabId);
+    await settle();
+    reloaded.say(noMethods(call.id));
+    await settle();
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'METHOD_NOT_FOUND');
+    const later = aCall();
+    server.socket.receive(later);
+    await settle();
+    reloaded.say(noMethods(later.id));
+    await settle();
+    assert.deepEqual(tabs.reloaded, [tabId], 'never twice');
+    assert.equal(server.socket.messages('result').length, 2);
+  });
+
+  test('an empty listing in a tab it opened reloads it too; a method missing among others does not', async () => {
+    const { server, tabs, linkTab, call, tabId, port } = await callInOpenedTab();
+    port.say({ type: 'result', id: call.id, json: '1' }); // (a page that had a method then, and none now)
+    const listing = { v: 1, type: 'list', id: 'list-1', page: PAGE, timeout: 5_000 };
+    server.socket.receive(listing);
+    await settle();
+    port.say({ type: 'result', id: 'list-1', json: '[]' });
+    await settle();
+    assert.deepEqual(tabs.reloaded, [tabId]);
+    const reloaded = linkTab(tabId);
+    await settle();
+    assert.deepEqual(reloaded.messages('list'), [{ type: 'list', id: 'list-1' }]);
+    const other = await callInOpenedTab();
+    other.port.say({ type: 'result', id: other.call.id, error: { name: 'MethodNotFoundError', message: 'no echo; Methods here: ask.', code: 'METHOD_NOT_FOUND', methods: ['ask'] } });
+    await settle();
+    assert.deepEqual(other.tabs.reloaded, []);
+    assert.equal(other.server.socket.messages('result').length, 1);
+  });
+
+  test('the user\'s own tab is never reloaded, nor one running other calls', async () => {
+    const { server, tabs, port } = await connectedWorker(); // PAGE is open in a tab of the user's
+    const call = aCall();
+    server.socket.receive(call);
+    await settle();
+    port.say(noMethods(call.id));
+    await settle();
+    assert.deepEqual(tabs.reloaded, []);
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'METHOD_NOT_FOUND');
+    const busy = await callInOpenedTab();
+    const second = aCall();
+    busy.server.socket.receive(second);
+    await settle();
+    busy.port.say(noMethods(busy.call.id));
+    await settle();
+    assert.deepEqual(busy.tabs.reloaded, [], 'a reload would end the other call');
+  });
+
+  test('a reload that the browser refuses leaves the first answer standing', async () => {
+    const { server, tabs, call, tabId, port } = await callInOpenedTab();
+    tabs.open.delete(tabId); // gone from under the worker: reload throws
+    port.say(noMethods(call.id));
+    await settle();
+    assert.equal((server.socket.messages('result')[0]!.error as { code: string }).code, 'METHOD_NOT_FOUND');
+  });
+
   test('prefers the user\'s open tab, injecting the scripts on a channel of its own', async () => {
     const { worker, server, tabs, linkTab } = startFakeWorker();
     worker.ensureConnected();

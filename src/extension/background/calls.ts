@@ -26,6 +26,11 @@ export type WorkerCall = ServerCall | ServerList;
 export interface RunningCallsOptions {
   /** Finds or opens the call's tab: at once when one is linked, else a promise; `open` false: never opens one. */
   tabForPage(page: string, signal: AbortSignal, open: boolean): LinkedTab | Promise<LinkedTab | undefined>;
+  /**
+   * Reloads a tab whose page had no methods at all for a call, if it may (tab-opening.ts); the
+   * call then runs again there. Undefined: the answer stands.
+   */
+  reloadForLateUserscripts?(tab: LinkedTab, page: string): Promise<LinkedTab> | undefined;
   /** Queues a message's JSON text for the server. */
   toServer(text: string): void;
   clock: Clock;
@@ -33,6 +38,8 @@ export interface RunningCallsOptions {
 
 interface RunningCall {
   readonly call: WorkerCall;
+  /** About how much text it took in its frame (see start). */
+  readonly weight: number;
   readonly abort: AbortController;
   readonly cancelBackstop: () => void;
   tab?: LinkedTab;
@@ -65,6 +72,7 @@ export class RunningCalls {
     if (this.#calls.has(call.id)) return;
     const running: RunningCall = {
       call,
+      weight,
       abort: new AbortController(),
       cancelBackstop: this.#options.clock.setTimeout(() => {
         running.tab?.send({ type: 'cancel', id: call.id, reason: 'TIMEOUT' });
@@ -81,10 +89,15 @@ export class RunningCalls {
     }
     if (this.#calls.get(call.id) !== running) return; // ended while its tab opened
     if (!tab) return this.#finish(call.id, { json: '[]' }); // a listing of open tabs only, and none is open
+    this.#sendTo(running, tab);
+  }
+
+  #sendTo(running: RunningCall, tab: LinkedTab): void {
+    const { call } = running;
     running.tab = tab;
     tab.lastUsed = this.#options.clock.now();
     tab.callIds.add(call.id);
-    tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id }, weight);
+    tab.send(call.type === 'call' ? { type: 'call', id: call.id, method: call.method, params: call.params } : { type: 'list', id: call.id }, running.weight);
   }
 
   /** The browser refused the port message carrying these calls: a port that just closed, or over 64 MiB. */
@@ -104,8 +117,17 @@ export class RunningCalls {
    * JSON value within the size limit, so it can be spliced into the frame as it is.
    */
   pageResult(tab: LinkedTab, result: PageResult): void {
-    if (this.#calls.get(result.id)?.tab !== tab) return;
-    this.#finish(result.id, result.error ? { error: result.error } : { json: result.json ?? 'null' });
+    const running = this.#calls.get(result.id);
+    if (running?.tab !== tab) return;
+    const answer = result.error ? { error: result.error } : { json: result.json ?? 'null' };
+    const reloading = foundNoMethods(running.call, result) ? this.#options.reloadForLateUserscripts?.(tab, running.call.page) : undefined;
+    if (!reloading) return this.#finish(result.id, answer);
+    // Once more, in the reloaded page; if the reload fails, the first answer stands.
+    tab.callIds.delete(result.id);
+    running.tab = undefined;
+    reloading.then((reloaded) => {
+      if (this.#calls.get(result.id) === running) this.#sendTo(running, reloaded);
+    }, () => this.#finish(result.id, answer));
   }
 
   /**
@@ -149,6 +171,12 @@ export class RunningCalls {
       ? `{"v":${PROTOCOL_VERSION},"type":"result","id":${JSON.stringify(id)},"result":${outcome.json}}`
       : JSON.stringify({ v: PROTOCOL_VERSION, type: 'result', id, error: outcome.error }));
   }
+}
+
+/** The page had no methods at all: a call's METHOD_NOT_FOUND listing none, or an empty listing. */
+function foundNoMethods(call: WorkerCall, result: PageResult): boolean {
+  if (call.type === 'list') return !result.error && result.json === '[]';
+  return result.error?.code === 'METHOD_NOT_FOUND' && result.error.methods?.length === 0;
 }
 
 function describe(call: WorkerCall): string {

@@ -93,6 +93,7 @@ const tabs: BrowserTabs = {
     .map((tab) => ({ id: tab.id!, url: tab.url, active: tab.active, discarded: tab.discarded })),
   create: async (url) => (await chrome.tabs.create({ url, active: false })).id,
   remove: (tabId) => chrome.tabs.remove(tabId),
+  reload: (tabId) => chrome.tabs.reload(tabId),
   exists: (tabId) => chrome.tabs.get(tabId).then(() => true, () => false),
   /**
    * The worker picks the channel and hands it to each world directly, so no hello is broadcast

@@ -90,6 +90,11 @@ export class LinkedTabs {
     return best;
   }
 
+  /** Takes `tab` out of use before its document goes (a reload of ours): its port's end then means nothing. */
+  unlink(tab: LinkedTab): void {
+    if (this.#tabs.get(tab.tabId) === tab) this.#tabs.delete(tab.tabId);
+  }
+
   get(tabId: number): LinkedTab | undefined {
     return this.#tabs.get(tabId);
   }

@@ -35,6 +35,8 @@ export interface BrowserTabs {
   /** Opens a background tab at `url`; its id. */
   create(url: string): Promise<number | undefined>;
   remove(tabId: number): Promise<void>;
+  /** Reloads the tab's page. */
+  reload(tabId: number): Promise<void>;
   /** Whether the tab is still open. */
   exists(tabId: number): Promise<boolean>;
   /**

@@ -26,6 +26,8 @@ export class TabOpener {
   readonly #openingTabs = new Map<string, Promise<LinkedTab>>();
   /** Waits for a link, each told of every tab update and removal until it ends. */
   readonly #tabListeners = new Set<TabListener>();
+  /** Tabs reloaded once for userscripts that came late (reloadForLateUserscripts): never twice. */
+  readonly #reloaded = new Set<number>();
 
   constructor(linkedTabs: LinkedTabs, browserTabs: BrowserTabs, clock: Clock) {
     this.#linkedTabs = linkedTabs;
@@ -38,7 +40,33 @@ export class TabOpener {
   }
 
   tabRemoved(tabId: number): void {
+    this.#reloaded.delete(tabId);
     for (const listener of [...this.#tabListeners]) listener.removed(tabId);
+  }
+
+  /**
+   * Reloads `tab` for a call that found no methods at all on its page, and resolves with the tab
+   * linked again; undefined (no reload) unless this worker opened the tab, nothing else runs in it,
+   * and it was not reloaded so before. A userscript manager that registered its scripts after the
+   * page had started loading (Violentmonkey does, in the first tab after a launch) runs them on the
+   * reload, so that first call works too. Calls for the page meanwhile wait for it, as for a tab
+   * being opened.
+   */
+  reloadForLateUserscripts(tab: LinkedTab, page: string): Promise<LinkedTab> | undefined {
+    if (this.#linkedTabs.openedFor(tab.tabId) === undefined || this.#reloaded.has(tab.tabId) || tab.callIds.size > 1) return undefined;
+    this.#reloaded.add(tab.tabId);
+    this.#linkedTabs.unlink(tab);
+    const key = pageKey(page);
+    const reloading = (async () => {
+      const linked = this.#waitForLink(tab.tabId, page, new AbortController().signal, OPEN_TIMEOUT_MS);
+      linked.catch(() => {}); // a refused reload is the failure that counts
+      await this.#browserTabs.reload(tab.tabId);
+      return linked;
+    })().finally(() => {
+      if (this.#openingTabs.get(key) === reloading) this.#openingTabs.delete(key);
+    });
+    this.#openingTabs.set(key, reloading);
+    return reloading;
   }
 
   /**

@@ -47,6 +47,7 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
   const tabReport = new TabReport({ tabs: world.tabs, clock: world.clock, openedFor: (tabId) => linkedTabs.openedFor(tabId), toServer: connection.send, log });
   const calls = new RunningCalls({
     tabForPage: (page, signal, open) => opener.tabForPage(page, signal, open),
+    reloadForLateUserscripts: (tab, page) => opener.reloadForLateUserscripts(tab, page),
     toServer: connection.send,
     clock: world.clock,
   });
