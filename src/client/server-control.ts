@@ -55,3 +55,17 @@ export async function reportLaunch(port: number, report: LaunchReportBody): Prom
     return false;
   }
 }
+
+/**
+ * Asks the any server on `port` to have the managed browser `installId` close its windows
+ * (`POST /launch`, `closing`), so it quits as when its user closes it. True if the server told
+ * that browser; false when no server or no such browser answers (close it the other way).
+ */
+export async function askBrowserToClose(port: number, installId: string): Promise<boolean> {
+  try {
+    const response = await requestJson(port, 'POST', '/launch', JSON.stringify({ v: PROTOCOL_VERSION, state: 'closing', installId }), AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    return response.status === 200 && (response.body as { closing?: unknown } | undefined)?.closing === true;
+  } catch {
+    return false;
+  }
+}

@@ -51,9 +51,10 @@ export function spawnBrowser(executable: string, args: string[], options: { devt
     stop() {
       stopping ??= (async () => {
         // The browser process alone first — over the DevTools pipe if there is one (Browser.close,
-        // after which Chromium has written its cookies too), else SIGTERM: it closes its children
-        // itself and writes what the profile keeps on the way, which a signal to each of its
-        // processes at once would cut short. Then the group, for whatever did not go.
+        // after which Chromium has written its cookies too), else SIGTERM: Chromium closes its
+        // children itself and writes most of what the profile keeps on the way, which a signal to
+        // each of its processes at once would cut short (Firefox ends at once on any signal:
+        // launch.ts has it quit first). Then the group, for whatever did not go.
         if (pipe) void pipe.send('Browser.close', {}).catch(() => signal(child, 'SIGTERM'));
         else signal(child, 'SIGTERM');
         const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);

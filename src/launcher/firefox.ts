@@ -5,10 +5,16 @@
  * `user.js` that lets them run unsigned, enables them without asking, gives the any extension
  * its pinned origin (MANAGED_FIREFOX_UUID), and keeps Firefox off the network it has no business
  * with. No remote-debugging connection, for the same reason as on Chromium (chromium.ts).
+ *
+ * A profile the user keeps (`--profile`) is started the same way every time: the extensions are
+ * written again (their settings hold the launch's port and identity), Firefox's own records of
+ * the profile's add-ons are dropped so it finds them anew, and every extension keeps the origin
+ * Firefox gave it, so what they stored stays theirs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID } from '../extension-identity.js';
+import { extensionUuidsInPrefs } from '../firefox-prefs.js';
 import { isExecutable, spawnBrowser, type BrowserProcess } from './browser-process.js';
 import { zipFolder } from './zip.js';
 
@@ -56,15 +62,19 @@ export interface FirefoxOptions {
   startUrl?: string;
 }
 
-/** The profile's preferences, as user.js sets them at every start. */
-export function managedFirefoxPrefs(anyExtensionUuid: string | undefined): Record<string, string | number | boolean> {
+/**
+ * The profile's preferences, as user.js sets them at every start. `keptUuids`: the origins a kept
+ * profile's extensions already have (its prefs.js), which user.js must repeat, since it replaces
+ * the whole pref at every start and an extension given a new origin loses what it stored.
+ */
+export function managedFirefoxPrefs(anyExtensionUuid: string | undefined, keptUuids: Record<string, string> = {}): Record<string, string | number | boolean> {
   return {
     // Unsigned extensions in the profile's own folder, enabled without a prompt (ESR, Developer Edition, Nightly).
     'xpinstall.signatures.required': false,
     'extensions.autoDisableScopes': 0,
     'extensions.enabledScopes': 15,
     // The any extension's moz-extension:// origin, which the server admits (docs/security.md).
-    ...(anyExtensionUuid ? { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: anyExtensionUuid }) } : {}),
+    ...(anyExtensionUuid ? { 'extensions.webextensions.uuids': JSON.stringify({ ...keptUuids, [FIREFOX_EXTENSION_ID]: anyExtensionUuid }) } : {}),
     // Local traffic never goes through a system proxy.
     'network.proxy.type': 0,
     // Calls mostly go to tabs in the background: Firefox would hold their timers to one a second
@@ -90,15 +100,29 @@ export function managedFirefoxPrefs(anyExtensionUuid: string | undefined): Recor
   };
 }
 
+/**
+ * Firefox's records of a profile's add-ons and how they last started. Dropped before every start,
+ * so Firefox finds the add-ons in `extensions/` as on the profile's first start. Why: a profile
+ * whose first Firefox was closed within seconds (before it wrote addonStartup.json.lz4) never ran
+ * the any extension's background again in later starts, whose rewritten .xpi Firefox then took
+ * for an update (Firefox ESR 140, here); dropping these three brought it back, and nothing else
+ * did. What the add-ons stored (storage, granted permissions) is kept elsewhere, and stays.
+ */
+export const ADDON_RECORDS = ['extensions.json', 'addonStartup.json.lz4', 'startupCache'];
+
 export function startFirefox(options: FirefoxOptions): BrowserProcess {
   const executable = findFirefox(options.executable);
-  mkdirSync(join(options.profileDir, 'extensions'), { recursive: true });
-  for (const extension of options.extensions) zipFolder(extension.dir, join(options.profileDir, 'extensions', `${extension.id}.xpi`));
-  const prefs = Object.entries(managedFirefoxPrefs(options.anyExtensionUuid)).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
-  writeFileSync(join(options.profileDir, 'user.js'), `${prefs.join('\n')}\n`);
+  const { profileDir } = options;
+  for (const record of ADDON_RECORDS) rmSync(join(profileDir, record), { recursive: true, force: true });
+  mkdirSync(join(profileDir, 'extensions'), { recursive: true });
+  for (const extension of options.extensions) zipFolder(extension.dir, join(profileDir, 'extensions', `${extension.id}.xpi`));
+  const prefsFile = join(profileDir, 'prefs.js');
+  const keptUuids = existsSync(prefsFile) ? extensionUuidsInPrefs(readFileSync(prefsFile, 'utf8')) : {};
+  const prefs = Object.entries(managedFirefoxPrefs(options.anyExtensionUuid, keptUuids)).map(([name, value]) => `user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
+  writeFileSync(join(profileDir, 'user.js'), `${prefs.join('\n')}\n`);
   return spawnBrowser(executable, [
     '--no-remote',
-    '--profile', options.profileDir,
+    '--profile', profileDir,
     ...(options.headless ? ['--headless'] : []),
     options.startUrl ?? 'about:blank',
   ]);

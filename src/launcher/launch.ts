@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { askBrowserToClose } from '../client/server-control.js';
 import { FIREFOX_EXTENSION_ID, MANAGED_FIREFOX_UUID, PINNED_EXTENSION_ID } from '../extension-identity.js';
 import { DEFAULT_PORT } from '../protocol/index.js';
 import { SETTINGS_FILE, type ExtensionSettings } from '../protocol/extension-settings.js';
@@ -90,13 +91,17 @@ export interface ManagedBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * How long a Firefox on a kept profile has to quit once its extension has closed its windows
+ * (about 2 s here) before it is stopped with a signal.
+ */
+export const FIREFOX_QUIT_MS = 10_000;
+
 export async function launchBrowser(options: LaunchOptions = {}): Promise<ManagedBrowser> {
   const port = options.port ?? DEFAULT_PORT;
   const firefox = isFirefox(options.browser);
   if (firefox && options.webmcp) throw new Error('--webmcp needs Chromium: Firefox has no WebMCP (document.modelContext) yet.');
   if (firefox && options.browserArgs?.length) throw new Error('--browser-arg passes Chromium flags; Firefox takes none here.');
-  // Not yet: a relaunched Firefox on a kept profile did not start the any extension again (being looked into).
-  if (firefox && options.profile !== undefined) throw new Error('--profile works with Chromium-family browsers for now; a managed Firefox gets a fresh profile each launch.');
   if (firefox && options.extensionLoading) throw new Error('--extension-loading is Chromium\'s: Firefox gets its extensions in the profile.');
   const kept = options.profile === undefined ? undefined : resolve(options.profile);
   if (kept) {
@@ -162,7 +167,14 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
       exited: browser.exited,
       recentOutput: browser.recentOutput,
       close() {
-        closing ??= browser.stop().then(removeWorkDir);
+        // Firefox writes what pages stored (localStorage, …) only when it quits as its user quits
+        // it: every signal ends it at once. For a kept profile, where that matters, its extension
+        // closes its windows first, through the server (Chromium's pipe does the same for Chromium).
+        closing ??= (async () => {
+          if (firefox && kept && installId) await quitThroughExtension(port, installId, browser.exited);
+          await browser.stop();
+          removeWorkDir();
+        })();
         return closing;
       },
     };
@@ -170,6 +182,14 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Manage
     removeWorkDir();
     throw error;
   }
+}
+
+/** Has the browser's extension close its windows, and waits (up to FIREFOX_QUIT_MS) for the browser to quit. */
+async function quitThroughExtension(port: number, installId: string, exited: Promise<unknown>): Promise<void> {
+  if (!(await askBrowserToClose(port, installId))) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, FIREFOX_QUIT_MS)))]);
+  clearTimeout(timer);
 }
 
 /** An unpacked extension for Firefox, known by the gecko id its manifest gives. */

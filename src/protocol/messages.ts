@@ -124,9 +124,19 @@ export const LaunchReport = v.variant('state', [
       v.maxLength(MAX_LAUNCH_PROBLEM_CHARS, `problem is longer than ${MAX_LAUNCH_PROBLEM_CHARS} characters`),
     ),
   }, 'a failed launch takes only v, launch, state, name and problem'),
+  /**
+   * The launch is closing its browser: the server asks that browser's extension to close every
+   * window (ServerClose), so the browser quits the way that keeps what pages stored. Answered with
+   * `closing`: whether a managed browser with `installId` was connected and told. It names the
+   * browser, not the launch: whoever started the browser (the CLI, or a program through
+   * launchBrowser) closes it so.
+   */
+  v.strictObject({ v: Version, state: v.literal('closing'), installId: Id }, 'a closing launch takes only v, state and installId'),
   v.strictObject({ v: Version, launch: Id, state: v.literal('closed') }, 'a closed launch takes only v, launch and state'),
-], 'state must be "starting", "failed" or "closed"');
+], 'state must be "starting", "failed", "closing" or "closed"');
 export type LaunchReport = v.InferOutput<typeof LaunchReport>;
+/** The reports that tell how a launch stands (all but `closing`, which asks for something). */
+export type LaunchStateReport = Exclude<LaunchReport, { state: 'closing' }>;
 
 /** Where a listed method comes from: the user's userscripts, or the page's WebMCP tools (by the mirror). */
 export type MethodSource = 'userscript' | 'webmcp';
@@ -304,8 +314,14 @@ const ServerInspect = v.strictObject({ v: Version, type: v.literal('inspect'), i
 
 /** List the page's methods; answered by one `result` whose value is a MethodInfo[]. */
 const ServerList = v.strictObject({ v: Version, type: v.literal('list'), id: Id, page: PageUrl, timeout: Timeout, openTab: v.optional(v.boolean()) });
+/**
+ * The launch that started this managed browser is closing it: close every window, so that the
+ * browser quits as when its user closes it (Firefox writes what pages stored only then: every
+ * signal ends it at once). Sent to managed browsers only, and an everyday browser ignores it.
+ */
+const ServerClose = v.strictObject({ v: Version, type: v.literal('close'), id: Id });
 
-export const ServerToExtension = v.variant('type', [ServerCall, ServerList, ServerCancel, ServerPong, ServerWelcome, ServerInspect]);
+export const ServerToExtension = v.variant('type', [ServerCall, ServerList, ServerCancel, ServerPong, ServerWelcome, ServerInspect, ServerClose]);
 export type ServerList = v.InferOutput<typeof ServerList>;
 export type ServerToExtension = v.InferOutput<typeof ServerToExtension>;
 export type ServerCall = v.InferOutput<typeof ServerCall>;

@@ -18,7 +18,7 @@ import {
   type ExtensionResult,
   type ExtensionState,
   type ExtensionTabs,
-  type LaunchReport,
+  type LaunchStateReport,
   type MethodsRequest,
   type ServerCall,
   type ServerCallState,
@@ -173,11 +173,27 @@ export class CallDispatcher {
    * `any launch` reports on the browser it started (`POST /launch`): calls waiting for a browser
    * wait for one still starting, and those that waited for one that gave up end now, saying why.
    */
-  reportLaunch(report: LaunchReport): void {
+  reportLaunch(report: LaunchStateReport): void {
     this.#launches.report(report, Date.now());
     const name = report.state === 'closed' ? undefined : report.name;
     for (const waiter of [...this.#browserWaiters]) {
       waiter.launchesChanged(report.state === 'failed' && (waiter.name === undefined || waiter.name === name));
+    }
+  }
+
+  /**
+   * The launch that started the managed browser `installId` is closing it (`POST /launch`,
+   * `closing`): its extension is asked to close every window, so the browser quits as when its
+   * user closes it. Never an everyday browser. Whether a browser was told.
+   */
+  closeManagedBrowser(installId: string): boolean {
+    const link = this.#browsers.connected.find((browser) => browser.installId === installId && browser.kind === 'managed')?.link;
+    if (!link) return false;
+    try {
+      link.send({ v: PROTOCOL_VERSION, type: 'close', id: randomUUID() });
+      return true;
+    } catch {
+      return false; // its socket is closing: the launch ends it the other way
     }
   }
 

@@ -10,18 +10,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FIREFOX_EXTENSION_ID } from '../extension-identity.js';
+import { extensionUuidsInPrefs } from '../firefox-prefs.js';
 
 /** The uuid prefs.js records for the extension `geckoId`, if any. */
 export function uuidInPrefs(prefs: string, geckoId: string): string | undefined {
-  const line = /^user_pref\("extensions\.webextensions\.uuids",\s*("(?:[^"\\]|\\.)*")\);$/m.exec(prefs);
-  if (!line) return undefined;
-  try {
-    const uuids: unknown = JSON.parse(JSON.parse(line[1]!) as string);
-    const uuid = typeof uuids === 'object' && uuids !== null ? (uuids as Record<string, unknown>)[geckoId] : undefined;
-    return typeof uuid === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid) ? uuid : undefined;
-  } catch {
-    return undefined;
-  }
+  const uuids = extensionUuidsInPrefs(prefs);
+  return Object.hasOwn(uuids, geckoId) ? uuids[geckoId] : undefined;
 }
 
 /** Where Firefox keeps this user's profiles, by platform and packaging (deb, snap, flatpak). */

@@ -168,6 +168,9 @@ async function launch(context: HttpApiContext, request: HttpRequest, headers: Re
   if (!body.ok) return errorResponse(null, body.error, body.status);
   const parsed = parse(LaunchReport, body.value);
   if (!parsed.ok) return errorResponse(null, errorShape('BAD_REQUEST', `Bad launch report: ${parsed.problem}.`));
+  if (parsed.value.state === 'closing') {
+    return jsonResponse(200, { ok: true, v: PROTOCOL_VERSION, closing: context.dispatcher.closeManagedBrowser(parsed.value.installId) });
+  }
   context.dispatcher.reportLaunch(parsed.value);
   return jsonResponse(200, { ok: true, v: PROTOCOL_VERSION });
 }

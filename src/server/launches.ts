@@ -8,7 +8,7 @@
  * A launch matches the calls that wait for its `--name`, and those that wait for any browser at all.
  * Pure bookkeeping with the time passed in: the dispatcher owns the waiting calls and their timers.
  */
-import type { LaunchReport } from '../protocol/index.js';
+import type { LaunchStateReport } from '../protocol/index.js';
 
 /**
  * How long past its own deadline a starting launch is still waited for: the launch notices the
@@ -26,7 +26,7 @@ export class Launches {
   /** By launch id, oldest report first. */
   readonly #byId = new Map<string, Launch>();
 
-  report(report: LaunchReport, now: number): void {
+  report(report: LaunchStateReport, now: number): void {
     this.#byId.delete(report.launch); // re-added last: the newest report is the freshest explanation
     if (report.state === 'starting') {
       this.#byId.set(report.launch, {

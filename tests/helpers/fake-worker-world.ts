@@ -6,6 +6,7 @@
 import type {
   BrowserIdentity,
   BrowserTabs,
+  BrowserWindows,
   Clock,
   ContentPort,
   ContentPortHandlers,
@@ -106,6 +107,8 @@ export class FakeServer implements ServerAccess {
   readonly sockets: FakeSocket[] = [];
   /** Whether each new socket opens by itself, as a listening server's does. */
   autoOpen = true;
+  /** What the hello says this browser is: a user's everyday one, or one `any launch` started. */
+  kind: BrowserIdentity['kind'] = 'everyday';
 
   async probe(): Promise<void> {
     this.probes++;
@@ -127,7 +130,7 @@ export class FakeServer implements ServerAccess {
   readonly names: string[] = [];
 
   async describe(): Promise<BrowserIdentity> {
-    return { extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1', installId: 'install-1', kind: 'everyday', brand: 'Fake', browserVersion: '1.0' };
+    return { extensionVersion: '0.1.0', userAgent: 'FakeBrowser/1', installId: 'install-1', kind: this.kind, brand: 'Fake', browserVersion: '1.0' };
   }
 
   named(name: string): void {
@@ -238,13 +241,23 @@ export class FakeTabs implements BrowserTabs {
   }
 }
 
+/** The browser's windows: how many times all were closed. */
+export class FakeWindows implements BrowserWindows {
+  closedAll = 0;
+
+  async closeAll(): Promise<void> {
+    this.closedAll++;
+  }
+}
+
 /** The worker's core, with every part of its world fake. */
 export function startFakeWorker() {
   const clock = new FakeClock();
   const server = new FakeServer();
   const tabs = new FakeTabs();
+  const windows = new FakeWindows();
   const logged: string[] = [];
-  const worker = createBackgroundWorker({ server, tabs, clock, log: (line) => logged.push(line) });
+  const worker = createBackgroundWorker({ server, tabs, windows, clock, log: (line) => logged.push(line) });
   tabs.worker = worker;
 
   /** A content script in `tabId` connects and says ready (its bridge is up), at `url`. */
@@ -257,5 +270,5 @@ export function startFakeWorker() {
     return port;
   };
 
-  return { clock, server, tabs, worker, logged, linkTab };
+  return { clock, server, tabs, windows, worker, logged, linkTab };
 }

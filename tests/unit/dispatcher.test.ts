@@ -486,6 +486,21 @@ describe('CallDispatcher: launches (POST /launch)', () => {
   const failed = (launch: string, problem: string, name?: string) =>
     ({ v: 1 as const, launch, state: 'failed' as const, problem, ...(name ? { name } : {}) });
 
+  test('a launch closing its managed browser has that browser, and only that one, close its windows', () => {
+    const calls = dispatcher();
+    const managed = fakeBrowser('m', { kind: 'managed' });
+    const everyday = fakeBrowser('e', { kind: 'everyday' });
+    calls.attach(managed);
+    calls.attach(everyday);
+    assert.equal(calls.closeManagedBrowser('install-e'), false, 'an everyday browser is its user\'s to close');
+    assert.equal(calls.closeManagedBrowser('install-unknown'), false);
+    assert.deepEqual(everyday.sent.filter((message) => message.type === 'close'), []);
+    assert.equal(calls.closeManagedBrowser('install-m'), true);
+    assert.deepEqual(managed.sent.filter((message) => message.type === 'close').map(({ v, type }) => ({ v, type })), [{ v: 1, type: 'close' }]);
+    managed.close();
+    assert.equal(calls.closeManagedBrowser('install-m'), false, 'a socket that cannot send: the launch closes it the other way');
+  });
+
   test('a waiting call waits past the browser wait for a launch still starting, and runs once its browser connects', async () => {
     const calls = dispatcher({ browserWaitMs: 100 });
     calls.reportLaunch(starting('L', 'install-w1', 5_000));

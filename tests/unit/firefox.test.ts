@@ -14,6 +14,7 @@ import { firefoxManifest } from '../../src/firefox-manifest.js';
 import { isFirefox, managedFirefoxPrefs } from '../../src/launcher/firefox.js';
 import { zipFolder } from '../../src/launcher/zip.js';
 import { extensionOrigins } from '../../src/server/extension-origins.js';
+import { extensionUuidsInPrefs } from '../../src/firefox-prefs.js';
 import { everydayFirefoxUuids, uuidInPrefs } from '../../src/server/firefox-profiles.js';
 
 const chromiumManifest = JSON.parse(readFileSync(new URL('../../src/extension/manifest.json', import.meta.url), 'utf8'));
@@ -62,6 +63,21 @@ print(json.dumps({i.filename: [i.compress_type, z.read(i).hex()] for i in z.info
     assert.equal(prefs['xpinstall.signatures.required'], false);
     assert.equal(prefs['network.proxy.type'], 0);
     assert.equal(managedFirefoxPrefs(undefined)['extensions.webextensions.uuids'], undefined, 'an everyday-like profile: Firefox picks the origin');
+  });
+
+  test('a kept profile\'s extensions keep the origins its prefs.js gave them, and any keeps its own', () => {
+    const kept = extensionUuidsInPrefs(PREFS.replace(UUID, '11111111-2222-4333-8444-555555555555'));
+    const prefs = managedFirefoxPrefs(MANAGED_FIREFOX_UUID, kept);
+    assert.deepEqual(JSON.parse(prefs['extensions.webextensions.uuids'] as string),
+      { 'formautofill@mozilla.org': '305efd75-d840-49db-beff-72d4d9f0805a', [FIREFOX_EXTENSION_ID]: MANAGED_FIREFOX_UUID });
+  });
+
+  test('prefs.js gives every extension\'s uuid; a broken pref or a value that is no uuid gives none', () => {
+    assert.deepEqual(extensionUuidsInPrefs(PREFS), { 'formautofill@mozilla.org': '305efd75-d840-49db-beff-72d4d9f0805a', [FIREFOX_EXTENSION_ID]: UUID });
+    assert.deepEqual(extensionUuidsInPrefs(PREFS.replace(UUID, 'not-a-uuid')), { 'formautofill@mozilla.org': '305efd75-d840-49db-beff-72d4d9f0805a' });
+    assert.deepEqual(extensionUuidsInPrefs('user_pref("extensions.webextensions.uuids", "[1]");\n'), {});
+    assert.deepEqual(extensionUuidsInPrefs('user_pref("extensions.webextensions.uuids", "{not json");\n'), {});
+    assert.deepEqual(extensionUuidsInPrefs(''), {});
   });
 
   test('--browser names Firefox by the word or an executable called so', () => {

@@ -186,6 +186,11 @@ describe('the any server', () => {
     }
   });
 
+  test('POST /launch closing: answers whether a managed browser with that install id was told to close', async () => {
+    assert.deepEqual(await http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, state: 'closing', installId: 'install-nobody' })),
+      { status: 200, body: { ok: true, v: 1, closing: false } });
+  });
+
   const badRequests: [string, () => Promise<RawResponse>, number, string, RegExp][] = [
     ['malformed JSON', () => http(server.port, 'POST', '/call', '{"page":'), 400, 'BAD_REQUEST', /not valid JSON/],
     ['a missing field', () => http(server.port, 'POST', '/call', '{"page":"https://a.b/"}'), 400, 'BAD_REQUEST', /missing field "method"/],
@@ -198,7 +203,8 @@ describe('the any server', () => {
     ['the wrong HTTP method', () => http(server.port, 'GET', '/call'), 405, 'BAD_REQUEST', /GET is not allowed/],
     ['a foreign Host (DNS rebinding)', () => http(server.port, 'GET', '/health', undefined, { host: 'evil.example:80' }), 403, 'FORBIDDEN', /Host "evil.example:80" is refused/],
     ['a web page\'s Origin', () => http(server.port, 'POST', '/call', callBody(), { origin: 'https://evil.example' }), 403, 'FORBIDDEN', /web pages are refused/],
-    ['a launch report in another state', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'running' })), 400, 'BAD_REQUEST', /Bad launch report: .*state must be "starting", "failed" or "closed"/],
+    ['a launch report in another state', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'running' })), 400, 'BAD_REQUEST', /Bad launch report: .*state must be "starting", "failed", "closing" or "closed"/],
+    ['a closing report without the browser\'s install id', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, state: 'closing' })), 400, 'BAD_REQUEST', /Bad launch report: .*installId/],
     ['a launch report without its install id', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'starting', browser: 'x', connectWithinMs: 1 })), 400, 'BAD_REQUEST', /Bad launch report: .*installId/],
     ['a launch report from a web page', () => http(server.port, 'POST', '/launch', JSON.stringify({ v: 1, launch: 'l', state: 'closed' }), { origin: 'https://evil.example' }), 403, 'FORBIDDEN', /web pages are refused/],
     ['a cross-site browser request', () => http(server.port, 'GET', '/health', undefined, { 'sec-fetch-site': 'cross-site' }), 403, 'FORBIDDEN', /web pages are refused/],

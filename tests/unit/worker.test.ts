@@ -614,6 +614,19 @@ describe('worker: who it is, and the tabs it tells the server about', () => {
     assert.deepEqual(server.names, ['chrome-2']);
   });
 
+  test('a managed browser closes its windows when its launch closes it; an everyday one never does', async () => {
+    for (const kind of ['managed', 'everyday'] as const) {
+      const { worker, server, windows, logged } = startFakeWorker();
+      server.kind = kind;
+      worker.ensureConnected();
+      await settle();
+      server.socket.receive({ v: 1, type: 'close', id: 'c1' });
+      await settle();
+      assert.equal(windows.closedAll, kind === 'managed' ? 1 : 0, kind);
+      if (kind === 'everyday') assert.ok(logged.some((line) => /asked this everyday browser to close its windows; ignored/.test(line)), logged.join('\n'));
+    }
+  });
+
   test('reports its http(s) tabs after each hello and when they change, and only then', async () => {
     const { worker, server, clock, tabs } = startFakeWorker();
     const userTab = tabs.userTab('https://chat.example/c/1');

@@ -10,7 +10,7 @@ import { runPageBridge } from '../main/bridge.js';
 import { pageBridgeSetup } from '../main/setup.js';
 import { DEFAULT_SETTINGS, parseSettings, SETTINGS_FILE, type ExtensionSettings } from '../../protocol/extension-settings.js';
 import { browserBrand, type BrandVersion } from '../../protocol/browser-identity.js';
-import type { BrowserIdentity, BrowserTabs, Clock, ServerAccess, SocketLike } from './outside-world.js';
+import type { BrowserIdentity, BrowserTabs, BrowserWindows, Clock, ServerAccess, SocketLike } from './outside-world.js';
 import { createBackgroundWorker } from './worker.js';
 
 /** Wakes a worker that was stopped anyway, so it reconnects (30 s is Chrome's shortest period). */
@@ -112,12 +112,18 @@ const tabs: BrowserTabs = {
   },
 };
 
+const windows: BrowserWindows = {
+  async closeAll() {
+    for (const window of await chrome.windows.getAll()) if (window.id !== undefined) await chrome.windows.remove(window.id);
+  },
+};
+
 /** Runs in the content script's world; self-contained, as `executeScript({ func })` requires. */
 function presetChannelForContentScript(channel: string): void {
   (globalThis as Record<symbol, unknown>)[Symbol.for('any.presetChannel')] = channel;
 }
 
-const worker = createBackgroundWorker({ server, tabs, clock, log: (line) => console.warn(line) });
+const worker = createBackgroundWorker({ server, tabs, windows, clock, log: (line) => console.warn(line) });
 
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== CONTENT_PORT_NAME) return;

@@ -47,6 +47,11 @@ export interface BrowserTabs {
   injectScripts(tabId: number, channel: string): Promise<void>;
 }
 
+export interface BrowserWindows {
+  /** Closes every window: the browser then quits, as when its user closes the last one. */
+  closeAll(): Promise<void>;
+}
+
 /** Where a content script's port comes from, as `port.sender` tells. */
 export interface PortSender {
   tabId: number | undefined;

@@ -10,13 +10,14 @@ import { PROTOCOL_VERSION, type ServerToExtension } from '../../protocol/index.j
 import { RunningCalls } from './calls.js';
 import { ServerConnection } from './connection.js';
 import { LinkedTabs } from './linked-tabs.js';
-import type { BrowserTabs, Clock, ContentPort, ContentPortHandlers, PortSender, ServerAccess, TabChange } from './outside-world.js';
+import type { BrowserTabs, BrowserWindows, Clock, ContentPort, ContentPortHandlers, PortSender, ServerAccess, TabChange } from './outside-world.js';
 import { TabOpener } from './tab-opening.js';
 import { TabReport } from './tab-report.js';
 
 export interface WorkerWorld {
   server: ServerAccess;
   tabs: BrowserTabs;
+  windows: BrowserWindows;
   clock: Clock;
   log?: (line: string) => void;
 }
@@ -59,7 +60,15 @@ export function createBackgroundWorker(world: WorkerWorld): BackgroundWorker {
       connection.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'state', id: message.id, callsInFlight: calls.size, calls: calls.states(), tabs: linkedTabs.states() }));
     }
     else if (message.type === 'welcome' && message.name) world.server.named(message.name);
+    else if (message.type === 'close') void closeIfManaged();
     // `pong` needs no action: its arrival is what keeps the worker alive.
+  }
+
+  /** The launch that started this browser is closing it. An everyday browser is its user's to close: it never does. */
+  async function closeIfManaged(): Promise<void> {
+    const { kind } = await world.server.describe();
+    if (kind !== 'managed') return log('any: the server asked this everyday browser to close its windows; ignored (only a browser `any launch` started closes so)');
+    await world.windows.closeAll().catch((error: unknown) => log(`any: closing the windows failed: ${String(error)}`));
   }
 
   return {
