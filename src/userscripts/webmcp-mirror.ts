@@ -6,7 +6,8 @@
  * own title, description, inputSchema and annotations, and keeps the set in step with the page
  * (its `toolchange` events). A call goes to the tool through the browser's own
  * `executeTool(tool, input, { signal })`, as any WebMCP agent's would: the page sees an agent use
- * its tool, and a cancelled or timed-out call aborts the tool's signal.
+ * its tool, and a cancelled or timed-out call ends at once (and aborts the tool's signal where the
+ * browser gives tools one: Chromium 156, not 150).
  *
  * It imports nothing at run time and reads the page only through what it captured when it
  * started, so a page script that later swaps `getTools` or `executeTool` cannot redirect it. The
@@ -25,10 +26,13 @@ export interface WebmcpToolEntry {
   annotations?: unknown;
 }
 
-/** `document.modelContext` as Chromium (the WebMCPTesting feature) has it. */
+/**
+ * `document.modelContext` as Chromium (the WebMCPTesting feature) has it. Chromium 156's
+ * `executeTool` takes the input as a plain object; Chromium 150's takes it as JSON text.
+ */
 export interface ModelContextLike {
   getTools(): Promise<WebmcpToolEntry[]>;
-  executeTool(tool: WebmcpToolEntry, input: object, options?: { signal?: AbortSignal }): Promise<unknown>;
+  executeTool(tool: WebmcpToolEntry, input: object | string, options?: { signal?: AbortSignal }): Promise<unknown>;
   addEventListener(type: string, listener: () => void): void;
 }
 
@@ -48,6 +52,8 @@ export interface WebmcpMirror {
 const PREFIX = 'webmcp:';
 /** A WebMCP tool name, as the draft specification restricts it. */
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** How Chromium rejects an input in the form it does not take, before the tool runs. */
+const INPUT_NOT_PARSED = /failed to parse input arguments/i;
 
 type Api = Record<string, unknown>;
 
@@ -84,6 +90,14 @@ export function startWebmcpMirror(global: MirrorGlobal): WebmcpMirror | undefine
   const testName = RegExp.prototype.test;
   const isToolName = (name: unknown): name is string => typeof name === 'string' && apply(testName, TOOL_NAME, [name]);
 
+  /**
+   * Whether this browser's `executeTool` takes the input as JSON text (Chromium 150, whose
+   * getTools() gives each inputSchema as JSON text too) rather than as an object (Chromium 156).
+   * Guessed from the first schema listed, else an object; a call rejected for its input's form
+   * (which happens before the tool runs) is sent once more in the other, and that one is kept.
+   */
+  let inputAsJson: boolean | undefined;
+
   /** The page's tools now, by name: the valid entries only. */
   const readTools = async (): Promise<Map<string, WebmcpToolEntry>> => {
     const tools = new Map<string, WebmcpToolEntry>();
@@ -91,8 +105,9 @@ export function startWebmcpMirror(global: MirrorGlobal): WebmcpMirror | undefine
     if (!isArray(listed)) return tools;
     for (const tool of listed as unknown[]) {
       if (typeof tool !== 'object' || tool === null) continue;
-      const name = (tool as WebmcpToolEntry).name;
+      const { name, inputSchema } = tool as WebmcpToolEntry;
       if (isToolName(name) && !tools.has(name)) tools.set(name, tool as WebmcpToolEntry);
+      if (inputAsJson === undefined && inputSchema !== undefined) inputAsJson = typeof inputSchema === 'string';
     }
     return tools;
   };
@@ -157,9 +172,19 @@ export function startWebmcpMirror(global: MirrorGlobal): WebmcpMirror | undefine
       gone.name = 'ToolGoneError';
       throw gone;
     }
+    const input = params ?? {};
+    const execute = (asJson: boolean) => apply(executeTool, context, [tool, asJson ? toJson(input) : input, signal ? { signal } : {}]);
     let text: unknown;
     try {
-      text = await apply(executeTool, context, [tool, params ?? {}, signal ? { signal } : {}]);
+      const asJson = inputAsJson ?? false;
+      try {
+        text = await execute(asJson);
+        inputAsJson = asJson;
+      } catch (error) {
+        if (signal?.aborted || !apply(testName, INPUT_NOT_PARSED, [messageOf(error)])) throw error;
+        text = await execute(!asJson);
+        inputAsJson = !asJson;
+      }
     } catch (error) {
       if (signal?.aborted) throw error;
       // Chromium reports a tool that threw as an UnknownError without the tool's own message.

@@ -84,17 +84,23 @@ describe('WebMCP tools as methods', () => {
     assert.match(body.error.message, /The page's WebMCP tool "fail" failed/);
   });
 
-  test('a timeout and a cancel abort the tool\'s signal', async () => {
+  test('a timeout and a cancel end the call at once, and abort the tool\'s signal where the browser gives it one', async (t) => {
     const path = '/webmcp/abort';
     const timedOut = await callHttp(path, 'webmcp:wait', {}, 500);
     assert.equal(timedOut.body.error?.code, 'TIMEOUT', JSON.stringify(timedOut.body));
-    await waitFor(async () => (await callHttp(path, 'webmcp:abortedCount')).body.result === 1, 5_000, () => 'the tool\'s signal was not aborted by the timeout');
+    // Chromium 156 gives a tool a signal; Chromium 150 gives none, so there the tool cannot be told.
+    const signalled = (await callHttp(path, 'webmcp:unsignalledCount')).body.result === 0;
+    if (!signalled) t.diagnostic('this Chromium calls WebMCP tools without a signal: only the calls\' ends are checked');
+    const aborted = (count: number, by: string) => signalled
+      ? waitFor(async () => (await callHttp(path, 'webmcp:abortedCount')).body.result === count, 5_000, () => `the tool's signal was not aborted by the ${by}`)
+      : waitFor(async () => (await callHttp(path, 'webmcp:unsignalledCount')).body.result === count, 5_000, () => `the ${by}'s call did not reach the tool`);
+    await aborted(1, 'timeout');
 
     const cancel = new AbortController();
     const cancelled = call(stack.pages.url(path), 'webmcp:wait', {}, { port: stack.port, signal: cancel.signal });
     setTimeout(() => cancel.abort(), 300);
     await assert.rejects(cancelled, { code: 'CANCELLED' });
-    await waitFor(async () => (await callHttp(path, 'webmcp:abortedCount')).body.result === 2, 5_000, () => 'the tool\'s signal was not aborted by the cancel');
+    await aborted(2, 'cancel');
   });
 
   test('a tool registered after load is found within the late-method grace', async () => {

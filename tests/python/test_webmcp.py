@@ -213,7 +213,7 @@ class WebmcpTest(unittest.TestCase):
         self.assertIn("multiply", error.methods)
         self.assertNotIn("webmcp:nope", error.methods)
 
-    def test_a_timeout_raises_TIMEOUT_and_aborts_the_tools_signal(self):
+    def test_a_timeout_raises_TIMEOUT_and_aborts_the_tools_signal_where_the_browser_gives_one(self):
         path = "/webmcp/abort"
         self.assertEqual(self.call(path, "webmcp:abortedCount"), 0)  # the tab is open: time only the tool
         started = time.monotonic()
@@ -223,6 +223,8 @@ class WebmcpTest(unittest.TestCase):
         self.assertEqual((caught.exception.code, caught.exception.name), ("TIMEOUT", "TimeoutError"))
         self.assertGreaterEqual(elapsed, 0.5)
         self.assertLess(elapsed, 3)
+        if self.call(path, "webmcp:unsignalledCount") == 1:
+            return  # this Chromium (150) calls WebMCP tools without a signal: the call's end is all there is
         aborted = wait_until(lambda: self.call(path, "webmcp:abortedCount") >= 1, 3)
         self.assertTrue(aborted, "the tool's signal was not aborted by the timeout")
         self.assertEqual(self.call(path, "webmcp:abortedCount"), 1)

@@ -1,6 +1,6 @@
 /**
  * The WebMCP mirror's logic against a fake `document.modelContext` that behaves as Chromium 156's
- * does (probed on this machine): registerTool with an unregistering signal, getTools() listing
+ * does (probed on this machine), and one that behaves as Chromium 150's: registerTool with an unregistering signal, getTools() listing
  * plain entries with every hint, executeTool(tool, input, {signal}) answering JSON text (a string
  * as itself, undefined as "undefined") and reporting a throwing tool as a bare UnknownError,
  * toolchange after each change. The real one is exercised end to end in tests/e2e/webmcp.test.ts.
@@ -69,10 +69,28 @@ class FakeModelContext extends EventTarget {
   }
 }
 
+/**
+ * Chromium 150's `document.modelContext` (probed here): getTools() gives each inputSchema as JSON
+ * text, executeTool takes the input as JSON text and rejects an object before the tool runs
+ * ("Failed to parse input arguments"), and calls the tool without a signal.
+ */
+class Chromium150ModelContext extends FakeModelContext {
+  attempts: unknown[] = [];
+
+  override async getTools() {
+    return (await super.getTools()).map((entry) => ('inputSchema' in entry ? { ...entry, inputSchema: JSON.stringify(entry.inputSchema) } : entry));
+  }
+
+  override async executeTool(entry: { name: string }, input: object | string): Promise<string> {
+    this.attempts.push(input);
+    if (typeof input !== 'string') throw new DOMException('Failed to parse input arguments', 'UnknownError');
+    return super.executeTool(entry, JSON.parse(input) as object);
+  }
+}
+
 type Method = ((params: object, context?: { signal?: AbortSignal }) => Promise<unknown>) & Record<string, unknown>;
 
-function page(api?: Record<string, unknown>) {
-  const context = new FakeModelContext();
+function page(api?: Record<string, unknown>, context = new FakeModelContext()) {
   const global: MirrorGlobal & { __any__?: Record<string, unknown> } = { document: { modelContext: context }, ...(api ? { __any__: api } : {}) };
   const mirror = startWebmcpMirror(global)!;
   assert.ok(mirror, 'the mirror starts where the page has WebMCP');
@@ -190,6 +208,28 @@ describe('the WebMCP mirror', () => {
     call.abort(new DOMException('any: the call was cancelled', 'AbortError'));
     await assert.rejects(running);
     assert.equal(toolSignal?.aborted, true);
+  });
+
+  test('Chromium 150: a schema given as JSON text is listed as an object, and the input goes as JSON text', async () => {
+    const context = new Chromium150ModelContext();
+    const { api, mirror } = page(undefined, context);
+    await context.registerTool(add);
+    await mirror.sync();
+    assert.deepEqual(api()['webmcp:add']!.inputSchema, add.inputSchema);
+    assert.deepEqual(await api()['webmcp:add']!({ a: 2, b: 3 }), { sum: 5 });
+    assert.deepEqual(context.attempts, ['{"a":2,"b":3}'], 'the schema told the form: one attempt');
+  });
+
+  test('Chromium 150, no schema to tell the form: an input refused as an object goes once more as JSON text, and the tool runs once', async () => {
+    const context = new Chromium150ModelContext();
+    const { api, mirror } = page(undefined, context);
+    await context.registerTool({ name: 'echo', description: 'Echoes.', execute: (input) => input });
+    await mirror.sync();
+    assert.deepEqual(await api()['webmcp:echo']!({ said: 'hi' }), { said: 'hi' });
+    assert.deepEqual(context.attempts, [{ said: 'hi' }, '{"said":"hi"}']);
+    assert.equal(context.executed.length, 1, 'the refused attempt never ran the tool');
+    assert.deepEqual(await api()['webmcp:echo']!({ said: 'again' }), { said: 'again' });
+    assert.deepEqual(context.attempts.slice(2), ['{"said":"again"}'], 'the form found is kept');
   });
 
   test('a call of a tool gone since the last listing says so', async () => {
